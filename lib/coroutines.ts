@@ -1,0 +1,63 @@
+/**
+ * Coroutines — asyncio/coroutines.py.
+ *
+ * A yieldio coroutine is a generator object. `function* f(): Coro<T>` is the
+ * counterpart of `async def f() -> T`, and `yield* x` the counterpart of `await x`.
+ * What a coroutine may yield to the task that runs it (see `Task` in tasks.ts):
+ *
+ * - nothing (a bare `yield`): "run me again on the next loop iteration" — what
+ *   `sleep(0)` does, asyncio's bare `yield` inside `__sleep0`;
+ * - a Future that is blocking: produced only by `yield* fut`, which marks it.
+ *
+ * Anything else is a mistake, and the helpers here name it for the error message.
+ */
+
+/** A coroutine returning `T`: what `async def` makes in Python. */
+export type Coro<T> = Generator<unknown, T, unknown>;
+
+/** A generator function, the counterpart of an `async def` function. */
+export type CoroFunction<T, A extends unknown[] = []> = (...args: A) => Coro<T>;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
+const generatorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+
+/** True for a generator object (what calling a `function*` returns). */
+export function isCoroutine(value: unknown): value is Coro<unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(Object.getPrototypeOf(value)) === generatorPrototype;
+}
+
+/** True for a `function*` itself: the caller forgot to call it. */
+export function isCoroutineFunction(value: unknown): boolean {
+  return value instanceof GeneratorFunction;
+}
+
+/** A short description of a value for error messages: `a Promise`, `the number 3`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined': return 'undefined';
+    case 'string': return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+    case 'number': case 'bigint': case 'boolean': return `the ${typeof value} ${String(value)}`;
+    case 'function': return `the function ${value.name || '(anonymous)'}`;
+    case 'symbol': return String(value);
+  }
+  if (value instanceof Promise) return 'a Promise';
+  const ctor = (value as object).constructor;
+  return ctor && ctor.name ? `a ${ctor.name} object` : 'an object';
+}
+
+/**
+ * Throws the TypeError for `createTask(main)` / `run(main)` given something that is
+ * not a generator object: most often the generator *function*, not called.
+ */
+export function checkCoroutine(value: unknown, where: string): asserts value is Coro<unknown> {
+  if (isCoroutine(value)) return;
+  if (isCoroutineFunction(value)) {
+    const name = (value as { name: string }).name || 'main';
+    throw new TypeError(`${where} expects a coroutine (a generator object), but got the generator function ${name}: call it — ${where.replace(/\(\)$/, '')}(${name}()).`);
+  }
+  if (value instanceof Promise) {
+    throw new TypeError(`${where} expects a coroutine (a generator object), but got a Promise: yieldio runs function* coroutines, not async functions.`);
+  }
+  throw new TypeError(`${where} expects a coroutine (a generator object returned by a function*), but got ${describeValue(value)}.`);
+}

@@ -1,0 +1,159 @@
+/**
+ * The driver: how yieldio's loop runs inside Node's — trio's "guest mode".
+ *
+ * Node owns the process's real event loop (libuv) and the thread. yieldio's loop must
+ * never block it: sockets, Node timers and other libraries' callbacks all need their
+ * turn. So the loop does not "run forever"; it is driven in *ticks*:
+ *
+ *  1. A tick runs loop iterations back to back while there is ready work (or a timer
+ *     that is already due), for at most one time slice (5 ms). A CPU-only program that
+ *     switches tasks a million times thus costs a million iterations but only a few
+ *     hundred trips through Node — not one per switch.
+ *  2. Then it hands control back to Node, choosing how to be called again:
+ *     - ready work remains (the slice ran out): `setImmediate` — after Node's I/O
+ *       callbacks, so a task spinning on `sleep(0)` cannot starve a socket;
+ *     - only timers remain: one `setTimeout` for the nearest deadline;
+ *     - only I/O waits remain: nothing at all. A socket callback will schedule a
+ *       callback on the loop; `callSoon` between ticks calls the driver's `wake()`.
+ *     - nothing remains, yet the program is not finished: a deadlock. Nothing can ever
+ *       wake the pending tasks; the runner is told (`onStuck`) and reports them.
+ *
+ * States:  IDLE ─wake()─▶ IMMEDIATE ─tick─▶ RUNNING ─▶ IMMEDIATE | TIMER | IDLE
+ *          TIMER ─wake()─▶ IMMEDIATE (the timer is cleared); any ─requestStop()─▶ STOPPING
+ *          ─next tick─▶ STOPPED (then `onStopped`, outside any loop iteration).
+ *
+ * Why `setImmediate` and not a microtask (`queueMicrotask`) for the hand-back: a
+ * microtask runs before Node polls for I/O, so a loop that always has work would
+ * starve sockets forever. See docs/decisions.md for the measurements.
+ *
+ * Virtual time (specs): when nothing is ready and no I/O is pending, the clock jumps to
+ * the next timer's deadline inside the tick, so timers fire at once in real time.
+ */
+import type { EventLoop } from './loop.ts';
+
+export type DriverState = 'IDLE' | 'IMMEDIATE' | 'TIMER' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+
+/** The longest a tick keeps the thread before handing back to Node (ms). */
+export const TIME_SLICE_MS = 5;
+
+/**
+ * Reading the clock costs ~25 ns, as much as a task switch; so the slice is checked
+ * once per this many handles run, not per handle (W3 ping-pong in bench/).
+ */
+const HANDLES_PER_CLOCK_CHECK = 128;
+
+export interface DriverHooks {
+  /** Nothing is ready, no timer is set, no I/O is pending. */
+  onStuck(): void;
+  /** The driver stopped after `requestStop()`; the loop is not running. */
+  onStopped(): void;
+}
+
+export class Driver {
+  #state: DriverState = 'IDLE';
+  readonly #loop: EventLoop;
+  readonly #hooks: DriverHooks;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Node ticks so far (a spec checks CPU-only switching does not return to Node each time). */
+  ticks = 0;
+
+  constructor(loop: EventLoop, hooks: DriverHooks) {
+    this.#loop = loop;
+    this.#hooks = hooks;
+    loop._onWork = () => this.wake();
+  }
+
+  get state(): DriverState {
+    return this.#state;
+  }
+
+  /** Starts driving (the first tick runs on the next Node turn). */
+  start(): void {
+    this.wake();
+  }
+
+  /** Work arrived from outside a tick: make sure a tick is coming. */
+  wake(): void {
+    if (this.#state === 'IDLE' || this.#state === 'TIMER') {
+      this.#clearTimer();
+      this.#state = 'IMMEDIATE';
+      setImmediate(this.#tick);
+    }
+  }
+
+  /** Stop after the current iteration; `onStopped` follows in a tick of its own. */
+  requestStop(): void {
+    if (this.#state === 'STOPPED' || this.#state === 'STOPPING') return;
+    const wasRunning = this.#state === 'RUNNING';
+    this.#clearTimer();
+    this.#state = 'STOPPING';
+    if (!wasRunning) setImmediate(this.#tick);
+  }
+
+  #tick = (): void => {
+    if (this.#state === 'STOPPING') return this.#stop();
+    if (this.#state !== 'IMMEDIATE' && this.#state !== 'TIMER') return;
+    this.#timer = null;
+    this.#state = 'RUNNING';
+    this.ticks++;
+    const loop = this.#loop;
+    const sliceEnd = performance.now() + TIME_SLICE_MS;
+    let sinceClockCheck = 0;
+    for (;;) {
+      sinceClockCheck += loop._readyCount();
+      loop.runOnce();
+      if ((this.#state as DriverState) === 'STOPPING') return this.#stop();
+      if (loop._readyCount() === 0 && !this.#timerDue()) break;
+      if (sinceClockCheck >= HANDLES_PER_CLOCK_CHECK) {
+        sinceClockCheck = 0;
+        if (performance.now() > sliceEnd) break;
+      }
+    }
+    this.#handBack();
+  };
+
+  /** Is a timer due now? In virtual time, make the next one due by jumping the clock. */
+  #timerDue(): boolean {
+    const loop = this.#loop;
+    const when = loop._nextTimerWhen();
+    if (when === null) return false;
+    if (loop._isVirtualTime() && loop._ioWaitCount() === 0) {
+      loop._advanceTo(when);
+      return true;
+    }
+    return when <= loop.time() + 0.001;
+  }
+
+  /** Step 2 of the header: how the next tick will come. */
+  #handBack(): void {
+    const loop = this.#loop;
+    if (loop._readyCount() > 0) {
+      this.#state = 'IMMEDIATE';
+      setImmediate(this.#tick);
+      return;
+    }
+    const when = loop._nextTimerWhen();
+    if (when !== null && !(loop._isVirtualTime() && loop._ioWaitCount() > 0)) {
+      this.#state = 'TIMER';
+      const delayMs = Math.max(0, Math.ceil((when - loop.time()) * 1000));
+      this.#timer = setTimeout(this.#tick, delayMs);
+      return;
+    }
+    this.#state = 'IDLE';
+    if (loop._ioWaitCount() === 0) this.#hooks.onStuck();
+  }
+
+  #stop(): void {
+    this.#clearTimer();
+    this.#state = 'STOPPED';
+    this.#loop._onWork = null;
+    this.#hooks.onStopped();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+}

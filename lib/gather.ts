@@ -1,0 +1,161 @@
+/**
+ * gather — asyncio.gather, from asyncio/tasks.py (a file of its own here, so that
+ * tasks.ts stays about the Task).
+ *
+ * `yield* gather(a, b, c)` runs the awaitables concurrently and returns their results
+ * in argument order, typed as a tuple. Semantics, as asyncio's:
+ * - the first error is thrown to the awaiter at once, but the other children keep
+ *   running — nobody cancels them (TaskGroup is the construct that does);
+ * - with `{returnExceptions: true}` errors are returned in place of results;
+ * - cancelling the gather cancels every child that is not done;
+ * - the same awaitable given twice is run once, and its result appears twice.
+ */
+import { Future } from './futures.ts';
+import type { EventLoop } from './loop.ts';
+import { getRunningLoop } from './events.ts';
+import { CancelledError } from './exceptions.ts';
+import { isCoroutine } from './coroutines.ts';
+import { type Awaitable, ensureFuture } from './tasks.ts';
+
+export interface GatherOptions {
+  /** Return errors (and CancelledErrors) as results instead of throwing the first. */
+  returnExceptions?: boolean;
+}
+
+/** The result type of an awaitable. */
+export type ResultOf<A> = A extends Future<infer T> ? T : A extends Generator<unknown, infer T, unknown> ? T : never;
+
+type Results<A extends readonly unknown[]> = { -readonly [K in keyof A]: ResultOf<A[K]> };
+type ResultsOrErrors<A extends readonly unknown[]> = { -readonly [K in keyof A]: ResultOf<A[K]> | Error };
+
+/**
+ * The future `gather` returns. Cancelling it cancels the children; it ends cancelled
+ * once they have all finished.
+ */
+export class GatheringFuture<T> extends Future<T> {
+  readonly #children: readonly Future<unknown>[];
+  /** @internal Set when cancel() reached at least one child. */
+  _cancelRequested = false;
+
+  constructor(children: readonly Future<unknown>[], loop: EventLoop) {
+    super(loop);
+    this.#children = children;
+  }
+
+  /** Cancels every child not yet done; true if at least one was. asyncio: `_GatheringFuture.cancel`. */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let cancelledAny = false;
+    for (const child of this.#children) {
+      if (child.cancel(msg)) cancelledAny = true;
+    }
+    // The outer future is cancelled later, when the children report back (see onChildDone).
+    if (cancelledAny) this._cancelRequested = true;
+    return cancelledAny;
+  }
+
+  /** @internal Ends the gather as cancelled, rethrowing `error` to its awaiters. */
+  _cancelWith(error: CancelledError): void {
+    this._cancelledError = error;
+    super.cancel(error.message || undefined);
+  }
+}
+
+/**
+ * Runs awaitables concurrently; their results in argument order.
+ *
+ * @example
+ * const [user, posts] = yield* gather(fetchUser(id), fetchPosts(id));
+ * const results = yield* gather(tasks);                       // an array of awaitables
+ * const settled = yield* gather(a, b, { returnExceptions: true });
+ * @see asyncio `asyncio.gather(*aws, return_exceptions=False)`
+ */
+export function gather(): Future<[]>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(...aws: A): Future<Results<A>>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(...args: [...A, GatherOptions & { returnExceptions: true }]): Future<ResultsOrErrors<A>>;
+export function gather<const A extends readonly Awaitable<unknown>[]>(...args: [...A, GatherOptions]): Future<Results<A>>;
+export function gather<T>(aws: Iterable<Awaitable<T>>, options: GatherOptions & { returnExceptions: true }): Future<(T | Error)[]>;
+export function gather<T>(aws: Iterable<Awaitable<T>>, options?: GatherOptions): Future<T[]>;
+export function gather(...args: unknown[]): Future<any> {
+  const [aws, options] = parseArguments(args);
+  return gatherAll(aws, options.returnExceptions ?? false);
+}
+
+/** Splits `gather`'s arguments into the awaitables and the options. */
+function parseArguments(args: unknown[]): [Awaitable<unknown>[], GatherOptions] {
+  let options: GatherOptions = {};
+  const last = args[args.length - 1];
+  if (args.length > 0 && isOptions(last)) {
+    options = last as GatherOptions;
+    args = args.slice(0, -1);
+  }
+  // gather(array): a JS call cannot spread much past 100k arguments.
+  if (args.length === 1 && Array.isArray(args[0])) return [args[0] as Awaitable<unknown>[], options];
+  if (args.length === 1 && isIterableCollection(args[0])) return [[...(args[0] as Iterable<Awaitable<unknown>>)], options];
+  return [args as Awaitable<unknown>[], options];
+}
+
+function isOptions(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !(value instanceof Future) && !isCoroutine(value)
+    && !Array.isArray(value) && !(Symbol.iterator in value);
+}
+
+function isIterableCollection(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !(value instanceof Future) && !isCoroutine(value) && Symbol.iterator in value;
+}
+
+function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): Future<unknown[]> {
+  if (aws.length === 0) {
+    const outer = getRunningLoop().createFuture<unknown[]>();
+    outer.setResult([]);
+    return outer;
+  }
+  // One future per distinct awaitable: gather(c, c) runs c once.
+  const futureOf = new Map<Awaitable<unknown>, Future<unknown>>();
+  const children: Future<unknown>[] = [];
+  let loop: EventLoop | undefined;
+  for (const aw of aws) {
+    let fut = futureOf.get(aw);
+    if (fut === undefined) {
+      fut = ensureFuture(aw, loop);
+      loop = fut._loop;
+      futureOf.set(aw, fut);
+    }
+    children.push(fut);
+  }
+  const outer = new GatheringFuture<unknown[]>(children, loop as EventLoop);
+  const total = futureOf.size;
+  let finished = 0;
+
+  const onChildDone = (child: Future<unknown>): void => {
+    finished++;
+    if (outer.done()) {
+      // The gather already failed; looking at the error marks it retrieved, so a second
+      // failure is not reported as "never retrieved" (asyncio does the same).
+      if (!child.cancelled()) child.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (child.cancelled()) return outer._cancelWith(child._makeCancelledError());
+      if (child._hasException()) return outer.setException(child.exception());
+    }
+    if (finished === total) finishGather(outer, children);
+  };
+  for (const fut of futureOf.values()) fut.addDoneCallback(onChildDone);
+  return outer;
+}
+
+/** All children are done: the results (or, with returnExceptions, the errors) in order. */
+function finishGather(outer: GatheringFuture<unknown[]>, children: readonly Future<unknown>[]): void {
+  const results = children.map((child) => {
+    if (child.cancelled()) return child._makeCancelledError();
+    return child._hasException() ? child.exception() : child.result();
+  });
+  if (outer._cancelRequested) {
+    // The gather itself was cancelled: that wins, whatever returnExceptions says.
+    const firstCancelled = children.find((child) => child.cancelled());
+    outer._cancelWith(firstCancelled?._makeCancelledError() ?? new CancelledError());
+  } else {
+    outer.setResult(results);
+  }
+}

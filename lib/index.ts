@@ -1,0 +1,16 @@
+/**
+ * yieldio — asyncio in TypeScript on generators. The public surface (re-exports only),
+ * as asyncio/__init__.py.
+ */
+export type { Coro, CoroFunction } from './coroutines.ts';
+export { isCoroutine, isCoroutineFunction } from './coroutines.ts';
+export {
+  CancelledError, TimeoutError, InvalidStateError, QueueEmpty, QueueFull, QueueShutDown,
+  BrokenBarrierError, IncompleteReadError, LimitOverrunError, ExceptionGroup, RuntimeError, DeadlockError,
+} from './exceptions.ts';
+export { Handle, TimerHandle, getRunningLoop } from './events.ts';
+export { Future, isFuture, type FutureState, type DoneCallback } from './futures.ts';
+export { Task, createTask, ensureFuture, currentTask, allTasks, sleep, type TaskOptions, type Awaitable } from './tasks.ts';
+export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './gather.ts';
+export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
+export { run, type RunOptions } from './runners.ts';

@@ -1,0 +1,376 @@
+/**
+ * The event loop — asyncio/base_events.py.
+ *
+ * The loop owns three things:
+ * - the ready queue: callbacks (Handles) and tasks whose next step is due, run in
+ *   FIFO order;
+ * - the timer heap: TimerHandles ordered by deadline;
+ * - a count of the I/O waits in progress (a socket read, a connect…), so that "nothing
+ *   ready, no timer, no I/O" can be recognised as a deadlock.
+ *
+ * `runOnce()` is one iteration, as `_run_once` in asyncio: move the expired timers to
+ * the ready queue, then run the callbacks that were ready when the iteration began.
+ * It is the only place where callbacks are called; everything else only appends to the
+ * ready queue. A callback scheduled during an iteration runs in the next one.
+ *
+ * The loop knows nothing about Node: it never sleeps and never touches a Node timer.
+ * Deciding when to call `runOnce()` — and handing control back to Node in between —
+ * is the job of the driver (driver.ts), just as trio separates its run loop from the
+ * host loop in guest mode. So specs can drive a loop by hand, and on virtual time.
+ */
+import { Deque } from './deque.ts';
+import { Heap } from './heap.ts';
+import { Handle, TimerHandle, _setRunningLoop } from './events.ts';
+import { Future, type Runnable } from './futures.ts';
+import { Task, type TaskOptions, _describeTask } from './tasks.ts';
+import { RuntimeError, describeError } from './exceptions.ts';
+import type { Coro } from './coroutines.ts';
+
+/** What the exception handler receives, as asyncio's `context` dict. */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  /** Where the task was created (debug mode). */
+  sourceTraceback?: string;
+}
+
+export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
+
+export interface LoopOptions {
+  /** Debug mode: slow callbacks are reported and tasks remember where they were created. */
+  debug?: boolean;
+  /**
+   * Virtual time: when nothing is ready and no I/O is pending, the clock jumps to the
+   * next timer instead of waiting for it (trio's autojump clock). For specs.
+   */
+  virtualTime?: boolean;
+}
+
+/** A record of an exception nobody retrieved yet; see `_noteUnretrieved`. */
+interface Unretrieved {
+  readonly label: string;
+  readonly exception: unknown;
+  readonly sourceTraceback: string | undefined;
+}
+
+/** A cancelled timer stays in the heap until popped; sweep when they are the majority. */
+const MIN_CANCELLED_TIMERS_FOR_SWEEP = 100;
+
+export class EventLoop {
+  /** Handles and tasks to run, in order. Invariant: a task appears at most once. */
+  #ready = new Deque<Runnable>(1024);
+  #timers = new Heap<TimerHandle>();
+  /** How many handles in `#timers` are cancelled (they are dropped lazily). */
+  #cancelledTimers = 0;
+  /** I/O waits in progress: each is a promise that some callback will come from Node. */
+  #ioWaits = 0;
+  #running = false;
+  #closed = false;
+  #debug: boolean;
+  #virtualNow: number | null;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #unretrieved = new Set<Unretrieved>();
+  #finalizer = new FinalizationRegistry<Unretrieved>((record) => this.#reportUnretrieved(record));
+
+  /** Callbacks slower than this (seconds) are reported in debug mode. */
+  slowCallbackDuration = 0.1;
+  /** @internal The task whose step is running, or null. */
+  _currentTask: Task<unknown> | null = null;
+  /** @internal Every task not yet done, for `allTasks()` and shutdown. */
+  readonly _tasks = new Set<Task<unknown>>();
+  /** @internal Called when work arrives while the loop is between iterations (the driver's wake-up). */
+  _onWork: (() => void) | null = null;
+  /** @internal The task factory (eager tasks); null builds a plain Task. */
+  _taskFactory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null = null;
+
+  constructor(options: LoopOptions = {}) {
+    this.#debug = options.debug ?? false;
+    this.#virtualNow = options.virtualTime ? 0 : null;
+  }
+
+  /** Monotonic time in seconds (virtual time in virtual mode). asyncio: `loop.time()`. */
+  time(): number {
+    return this.#virtualNow ?? performance.now() / 1000;
+  }
+
+  /**
+   * Schedules `fn(...args)` for the next loop iteration, after the callbacks already
+   * waiting. asyncio: `loop.call_soon`.
+   */
+  callSoon<A extends unknown[]>(fn: (...args: A) => void, ...args: A): Handle {
+    this.#checkOpen();
+    const handle = new Handle(fn, args, this);
+    this.#ready.push(handle);
+    if (!this.#running) this._onWork?.();
+    return handle;
+  }
+
+  /** Schedules `fn(...args)` after `delay` seconds. asyncio: `loop.call_later`. */
+  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => void, ...args: A): TimerHandle {
+    return this.callAt(this.time() + delay, fn, ...args);
+  }
+
+  /** Schedules `fn(...args)` at loop time `when`. asyncio: `loop.call_at`. */
+  callAt<A extends unknown[]>(when: number, fn: (...args: A) => void, ...args: A): TimerHandle {
+    this.#checkOpen();
+    if (typeof when !== 'number' || Number.isNaN(when)) throw new TypeError(`callAt() needs a numeric deadline, got ${String(when)}.`);
+    const timer = new TimerHandle(when, fn, args, this);
+    this.#timers.push(timer);
+    if (!this.#running) this._onWork?.();
+    return timer;
+  }
+
+  /** A new pending Future bound to this loop. asyncio: `loop.create_future`. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>(this);
+  }
+
+  /** Wraps `coro` in a Task scheduled on this loop. asyncio: `loop.create_task`. */
+  createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
+    this.#checkOpen();
+    if (this._taskFactory !== null) return this._taskFactory(this, coro, options) as Task<T>;
+    return new Task(coro, this, options);
+  }
+
+  /**
+   * Sets the factory `createTask` uses, e.g. `eagerTaskFactory`; null restores the
+   * default. asyncio: `loop.set_task_factory`.
+   */
+  setTaskFactory(factory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null): void {
+    this._taskFactory = factory;
+  }
+
+  setDebug(enabled: boolean): void {
+    this.#debug = enabled;
+  }
+
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /** Replaces the default handler (which prints to stderr); null restores it. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    this.#exceptionHandler = handler;
+  }
+
+  /**
+   * Reports an error nobody can catch: a failing callback, an exception never
+   * retrieved. A handler that itself throws falls back to the default one, since the
+   * report must not be lost. asyncio: `loop.call_exception_handler`.
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    if (this.#exceptionHandler !== null) {
+      try {
+        this.#exceptionHandler(this, context);
+        return;
+      } catch (err) {
+        defaultExceptionHandler(this, { message: 'Unhandled error in the exception handler', exception: err });
+      }
+    }
+    defaultExceptionHandler(this, context);
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** Closes the loop: later scheduling is an error. Pending timers are dropped. */
+  close(): void {
+    if (this.#running) throw new RuntimeError('close() of a running event loop.');
+    this.#closed = true;
+    this.#ready.clear();
+    this.#timers.filter(() => false);
+    this._onWork = null;
+  }
+
+  /**
+   * One iteration: expired timers to the ready queue, then run what was ready when the
+   * iteration began. asyncio: `BaseEventLoop._run_once`.
+   */
+  runOnce(): void {
+    this.#sweepCancelledTimers();
+    this.#moveExpiredTimers();
+    const previous = _setRunningLoop(this);
+    this.#running = true;
+    try {
+      // Only the handles present now: those scheduled while running wait for the next
+      // iteration, so a task that reschedules itself cannot starve the others.
+      const ready = this.#ready;
+      let ntodo = ready.length;
+      if (this.#debug) {
+        while (ntodo-- > 0) this.#runTimed(ready.shift() as Runnable);
+      } else {
+        while (ntodo-- > 0) (ready.shift() as Runnable)._run();
+      }
+    } finally {
+      this.#running = false;
+      _setRunningLoop(previous);
+    }
+  }
+
+  // ---- for the driver and the runner ----
+
+  /** @internal Number of runnables in the ready queue. */
+  _readyCount(): number {
+    return this.#ready.length;
+  }
+
+  /** @internal Deadline of the earliest live timer, or null if there is none. */
+  _nextTimerWhen(): number | null {
+    this.#dropCancelledTop();
+    return this.#timers.peek()?._when ?? null;
+  }
+
+  /** @internal I/O waits in progress. */
+  _ioWaitCount(): number {
+    return this.#ioWaits;
+  }
+
+  /** @internal True when the clock is virtual. */
+  _isVirtualTime(): boolean {
+    return this.#virtualNow !== null;
+  }
+
+  /** @internal Virtual time only: jump the clock forward to `when`. */
+  _advanceTo(when: number): void {
+    if (this.#virtualNow !== null && when > this.#virtualNow) this.#virtualNow = when;
+  }
+
+  /** @internal An I/O wait begins (streams call this before waiting on a socket). */
+  _ioRef(): void {
+    this.#ioWaits++;
+  }
+
+  /** @internal An I/O wait ended (its callback has been scheduled). */
+  _ioUnref(): void {
+    this.#ioWaits--;
+  }
+
+  /** @internal Queues a task's next step (a Task is its own handle: no allocation). */
+  _scheduleRunnable(runnable: Runnable): void {
+    this.#checkOpen();
+    this.#ready.push(runnable);
+    if (!this.#running) this._onWork?.();
+  }
+
+  /** @internal A timer in the heap was cancelled. */
+  _timerHandleCancelled(timer: TimerHandle): void {
+    if (timer._scheduled) this.#cancelledTimers++;
+  }
+
+  /** @internal Called by `Future.setException`; see `_forgetUnretrieved`. */
+  _noteUnretrieved(fut: Future<unknown>, exception: unknown): void {
+    const record: Unretrieved = {
+      label: fut instanceof Task ? _describeTask(fut) : fut.toString(),
+      exception,
+      sourceTraceback: fut instanceof Task ? fut._sourceTraceback : undefined,
+    };
+    fut._unretrieved = record;
+    this.#unretrieved.add(record);
+    // Reported when the future is garbage-collected unretrieved (asyncio's __del__), or
+    // at the latest when run() ends — whichever comes first.
+    this.#finalizer.register(fut, record, fut);
+  }
+
+  /** @internal Someone looked at the exception: it will not be reported. */
+  _forgetUnretrieved(fut: Future<unknown>): void {
+    const record = fut._unretrieved as Unretrieved | null;
+    if (record === null) return;
+    fut._unretrieved = null;
+    this.#unretrieved.delete(record);
+    this.#finalizer.unregister(fut);
+  }
+
+  /** @internal Reports every exception still unretrieved (run() calls this at the end). */
+  _reportAllUnretrieved(): void {
+    for (const record of [...this.#unretrieved]) this.#reportUnretrieved(record);
+  }
+
+  /** @internal The live timers, for deadlock reports. */
+  _liveTimerCount(): number {
+    return this.#timers.length - this.#cancelledTimers;
+  }
+
+  #reportUnretrieved(record: Unretrieved): void {
+    if (!this.#unretrieved.delete(record)) return;
+    const isTask = record.label.startsWith('<Task');
+    this.callExceptionHandler({
+      message: `${isTask ? 'Task' : 'Future'} exception was never retrieved: ${record.label}`,
+      exception: record.exception,
+      sourceTraceback: record.sourceTraceback,
+    });
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new RuntimeError('the event loop is closed: this run() has ended, so nothing more can be scheduled on it.');
+  }
+
+  #dropCancelledTop(): void {
+    const timers = this.#timers;
+    let top = timers.peek();
+    while (top !== undefined && top.cancelled()) {
+      timers.pop();
+      top._scheduled = false;
+      this.#cancelledTimers--;
+      top = timers.peek();
+    }
+  }
+
+  /** Rebuilds the heap without cancelled timers once they are the majority (as asyncio). */
+  #sweepCancelledTimers(): void {
+    const cancelled = this.#cancelledTimers;
+    if (cancelled < MIN_CANCELLED_TIMERS_FOR_SWEEP || cancelled * 2 < this.#timers.length) return;
+    this.#timers.filter((timer) => {
+      if (!timer.cancelled()) return true;
+      timer._scheduled = false;
+      return false;
+    });
+    this.#cancelledTimers = 0;
+  }
+
+  #moveExpiredTimers(): void {
+    this.#dropCancelledTop();
+    const timers = this.#timers;
+    if (timers.length === 0) return;
+    // A timer due within 1 ms counts as expired: Node's setTimeout has millisecond
+    // granularity and may wake us a fraction early (asyncio's `clock_resolution`).
+    const end = this.time() + 0.001;
+    let top = timers.peek();
+    while (top !== undefined && top._when <= end) {
+      timers.pop();
+      top._scheduled = false;
+      if (top.cancelled()) this.#cancelledTimers--;
+      else this.#ready.push(top);
+      top = timers.peek();
+    }
+  }
+
+  /** Debug mode: runs one handle and reports it if it held the loop too long. */
+  #runTimed(runnable: Runnable): void {
+    const t0 = performance.now();
+    runnable._run();
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds >= this.slowCallbackDuration) {
+      const what = runnable instanceof Task ? `step of ${_describeTask(runnable)}` : String(runnable);
+      this.callExceptionHandler({ message: `Executing ${what} took ${seconds.toFixed(3)} seconds` });
+    }
+  }
+}
+
+/** The default exception handler: a report on stderr, with the cause's stack. */
+export function defaultExceptionHandler(_loop: EventLoop, context: ExceptionContext): void {
+  const lines = [context.message];
+  if (context.exception !== undefined) {
+    const err = context.exception;
+    lines.push(err instanceof Error && err.stack ? err.stack : describeError(err));
+  }
+  if (context.sourceTraceback) lines.push(`The task was created at:\n${context.sourceTraceback}`);
+  process.stderr.write(`yieldio: ${lines.join('\n')}\n`);
+}

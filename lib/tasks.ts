@@ -1,0 +1,318 @@
+/**
+ * Tasks and the task helpers — asyncio/tasks.py.
+ *
+ * A Task runs a coroutine. Each *step* resumes the coroutine once — `coro.next()`, or
+ * `coro.throw(err)` to deliver an error — and looks at what it yielded:
+ *
+ * - a blocking Future (from `yield* fut`): wait for it; its completion wakes the task;
+ * - nothing (a bare `yield`): run the next step on the next loop iteration;
+ * - anything else: a mistake, reported by throwing a TypeError into the coroutine.
+ *
+ * When the coroutine returns, the task (itself a Future) finishes with its value; when
+ * it throws, with that exception; when a CancelledError escapes, the task is cancelled.
+ */
+import { Future } from './futures.ts';
+import type { EventLoop } from './loop.ts';
+import { getRunningLoop, _getRunningLoop } from './events.ts';
+import { CancelledError, InvalidStateError, RuntimeError } from './exceptions.ts';
+import { type Coro, checkCoroutine, describeValue, isCoroutine } from './coroutines.ts';
+
+export interface TaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /**
+   * Run the coroutine synchronously, inside `createTask`, up to its first real
+   * suspension (asyncio 3.12's eager tasks). The task may be done on return.
+   */
+  eagerStart?: boolean;
+}
+
+/** Tasks are numbered as asyncio numbers them: Task-1, Task-2, … */
+let taskCounter = 0;
+
+/**
+ * A Future that runs a coroutine.
+ *
+ * Invariants (beyond Future's):
+ * - At any moment a pending task is in exactly one of these situations:
+ *   *running* (its step is on the stack: `loop._currentTask === this`);
+ *   *scheduled* (it is in the ready queue, at most once);
+ *   *waiting* (`_futWaiter` is the future whose done-callback will schedule it).
+ * - `#mustCancel`: a cancel() arrived that could not be passed on to `_futWaiter`; the
+ *   next step throws CancelledError into the coroutine instead of resuming it.
+ * - `#numCancelsRequested` counts cancel() calls not yet matched by uncancel()
+ *   (asyncio 3.11+: what `timeout()` and TaskGroup use to tell their own cancellations
+ *   from someone else's).
+ * - `#stepError`: an error the next step throws into the coroutine (a bad yield).
+ */
+export class Task<T = unknown> extends Future<T> {
+  #coro: Coro<T>;
+  /** A number until someone asks: `Task-N` is formatted lazily (saves a string per task). */
+  #name: string | number;
+  #mustCancel = false;
+  #numCancelsRequested = 0;
+  #stepError: unknown = undefined;
+  /** @internal The future this task waits on, or null. */
+  _futWaiter: Future<unknown> | null = null;
+  /** @internal Where the task was created (debug mode only). */
+  _sourceTraceback: string | undefined = undefined;
+
+  /** Use `createTask(coro)` or `loop.createTask(coro)`. */
+  constructor(coro: Coro<T>, loop?: EventLoop, options?: TaskOptions) {
+    checkCoroutine(coro, 'createTask()');
+    super(loop);
+    this.#coro = coro;
+    this.#name = options?.name ?? ++taskCounter;
+    const ownLoop = this._loop;
+    if (ownLoop.getDebug()) this._sourceTraceback = creationSite();
+    ownLoop._tasks.add(this);
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#eagerStart();
+    else ownLoop._scheduleRunnable(this);
+  }
+
+  getName(): string {
+    if (typeof this.#name === 'number') this.#name = `Task-${this.#name}`;
+    return this.#name;
+  }
+
+  setName(name: string): void {
+    this.#name = String(name);
+  }
+
+  getCoro(): Coro<T> {
+    return this.#coro;
+  }
+
+  /** Cancel requests not yet matched by `uncancel()`. asyncio 3.11+: `Task.cancelling`. */
+  cancelling(): number {
+    return this.#numCancelsRequested;
+  }
+
+  /** Decrements the cancel-request count; returns the new count. asyncio: `Task.uncancel`. */
+  uncancel(): number {
+    if (this.#numCancelsRequested > 0) {
+      this.#numCancelsRequested--;
+      // asyncio 3.13: once the count is back to zero, a pending cancel is withdrawn.
+      if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    }
+    return this.#numCancelsRequested;
+  }
+
+  /**
+   * Requests cancellation: a CancelledError(msg) is thrown into the coroutine at its
+   * next step, after the future it waits on is cancelled. The coroutine may catch it.
+   * Returns false if the task is already done. asyncio: `Task.cancel`.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    this.#numCancelsRequested++;
+    // Cancelling the awaited future wakes us with its CancelledError. We keep
+    // `_futWaiter`: if it is a task that swallows the cancellation, the next cancel()
+    // must reach it again.
+    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
+    this.#mustCancel = true;
+    this.#cancelMsg = msg;
+    return true;
+  }
+
+  #cancelMsg: string | undefined = undefined;
+
+  /** The loop runs a due step through this (a Task is its own ready-queue handle). @internal */
+  _run(): void {
+    this.#step();
+  }
+
+  /**
+   * One step of the coroutine — asyncio's `Task.__step`. Never throws: whatever the
+   * coroutine throws becomes the task's outcome.
+   */
+  #step(): void {
+    if (this.done()) {
+      throw new InvalidStateError(`a step of ${this.toString()}, which is already done (an internal error of yieldio).`);
+    }
+    let error = this.#stepError;
+    let throwIn = error !== undefined;
+    this.#stepError = undefined;
+    if (this.#mustCancel) {
+      // A cancel() that found nothing to pass on to: deliver it now.
+      this.#mustCancel = false;
+      error = new CancelledError(this.#cancelMsg);
+      throwIn = true;
+    }
+    this._futWaiter = null;
+    const loop = this._loop;
+    const previousTask = loop._currentTask;
+    loop._currentTask = this as Task<unknown>;
+    let result: IteratorResult<unknown, T>;
+    try {
+      result = throwIn ? this.#coro.throw(error) : this.#coro.next();
+    } catch (err) {
+      loop._currentTask = previousTask;
+      this.#finishWithError(err);
+      return;
+    }
+    loop._currentTask = previousTask;
+    if (result.done) this.#finishWithResult(result.value);
+    else this.#handleYield(result.value);
+  }
+
+  #finishWithResult(value: T): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+    if (this.#mustCancel) {
+      // cancel() arrived during the last step and the coroutine returned before seeing
+      // it: asyncio reports the task as cancelled, not finished.
+      this.#mustCancel = false;
+      super.cancel(this.#cancelMsg);
+    } else {
+      this.setResult(value);
+    }
+  }
+
+  #finishWithError(err: unknown): void {
+    this._loop._tasks.delete(this as Task<unknown>);
+    if (err instanceof CancelledError) {
+      // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
+      this._cancelledError = err;
+      super.cancel(err.message || undefined);
+    } else {
+      this.setException(err);
+    }
+  }
+
+  /** What did the coroutine yield? The three cases of the header, and the mistakes. */
+  #handleYield(value: unknown): void {
+    if (value === undefined) {
+      // A bare `yield` (sleep(0)): give the other ready callbacks one turn.
+      this._loop._scheduleRunnable(this);
+    } else if (value instanceof Future) {
+      this.#waitOn(value);
+    } else if (isCoroutine(value)) {
+      this.#throwInNextStep(new TypeError(`${this.toString()} got a generator from \`yield\`: use \`yield* coro()\` to await a coroutine — \`yield\` hands it to the loop, which cannot run it.`));
+    } else {
+      this.#throwInNextStep(new TypeError(`${this.toString()} got a bad yield: ${describeValue(value)}. A coroutine awaits with \`yield* x\` (x a Future, Task or coroutine); a bare \`yield\` gives up one loop iteration.`));
+    }
+  }
+
+  #waitOn(fut: Future<unknown>): void {
+    if (fut._loop !== this._loop) {
+      this.#throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
+    } else if (!fut._blocking) {
+      this.#throwInNextStep(new TypeError(`${this.toString()} got ${fut.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
+    } else if (fut === this) {
+      fut._blocking = false;
+      this.#throwInNextStep(new RuntimeError(`${this.toString()} cannot await itself: it would wait forever.`));
+    } else {
+      fut._blocking = false;
+      fut._addDoneCallback(this);
+      this._futWaiter = fut;
+      // A cancel() during this very step: pass it on to the new waiter right away.
+      if (this.#mustCancel && fut.cancel(this.#cancelMsg)) this.#mustCancel = false;
+    }
+  }
+
+  #throwInNextStep(error: Error): void {
+    this.#stepError = error;
+    this._loop._scheduleRunnable(this);
+  }
+
+  #eagerStart(): void {
+    // asyncio 3.12 eager tasks: the first step runs now, inside createTask. The caller's
+    // task is "suspended" meanwhile (#step saves and restores `_currentTask`).
+    this.#step();
+  }
+
+  override toString(): string {
+    return `<Task ${this._describeState()} name=${this.getName()}>`;
+  }
+}
+
+/** `<Task pending name=Task-3>` plus what it waits on, for reports. @internal */
+export function _describeTask(task: Task<unknown>): string {
+  return task.toString();
+}
+
+/** Where a task was created (debug mode): the stack without yieldio's own frames. */
+function creationSite(): string {
+  const stack = new Error().stack ?? '';
+  return stack.split('\n').slice(1).filter((line) => !/[\\/]lib[\\/](tasks|loop|futures)\.[tj]s/.test(line)).slice(0, 8).join('\n');
+}
+
+/** Something `yield*` can wait for: a Future (or Task) or a coroutine. */
+export type Awaitable<T> = Future<T> | Coro<T>;
+
+/**
+ * Wraps a coroutine in a task on the running loop and schedules it.
+ *
+ * @example
+ * const task = createTask(worker(1), { name: 'worker-1' });
+ * const result = yield* task;
+ * @see asyncio `asyncio.create_task(coro, name=...)`
+ */
+export function createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
+  const loop = _getRunningLoop();
+  if (loop === null) {
+    checkCoroutine(coro, 'createTask()');
+    throw new RuntimeError('createTask() needs a running event loop: call it from a coroutine inside run(main()), or start the program with run(coro).');
+  }
+  return loop.createTask(coro, options);
+}
+
+/**
+ * A Future for `aw`: a Future is returned as it is, a coroutine is wrapped in a task.
+ * asyncio: `asyncio.ensure_future`.
+ */
+export function ensureFuture<T>(aw: Awaitable<T>, loop?: EventLoop): Future<T> {
+  if (aw instanceof Future) {
+    if (loop !== undefined && aw._loop !== loop) {
+      throw new RuntimeError(`ensureFuture(): ${aw.toString()} belongs to a different event loop than the one given.`);
+    }
+    return aw;
+  }
+  if (isCoroutine(aw)) return (loop ?? getRunningLoop()).createTask(aw as Coro<T>);
+  throw new TypeError(`ensureFuture() expects a Future, Task or coroutine, but got ${describeValue(aw)}.`);
+}
+
+/**
+ * The task running right now, or null (e.g. inside a plain callback).
+ * asyncio: `asyncio.current_task()`.
+ */
+export function currentTask(loop?: EventLoop): Task<unknown> | null {
+  return (loop ?? getRunningLoop())._currentTask;
+}
+
+/** The tasks of the loop that are not done yet. asyncio: `asyncio.all_tasks()`. */
+export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
+  return new Set((loop ?? getRunningLoop())._tasks);
+}
+
+function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.cancelled()) fut.setResult(result);
+}
+
+/**
+ * Suspends the calling coroutine for `seconds`, then returns `result`.
+ * `sleep(0)` is a bare yield — one loop iteration, no timer — as in asyncio.
+ *
+ * @example
+ * yield* sleep(0.5);
+ * const v = yield* sleep(1, 'value');
+ * @see asyncio `asyncio.sleep(delay, result=None)`
+ */
+export function sleep(seconds: number): Coro<undefined>;
+export function sleep<T>(seconds: number, result: T): Coro<T>;
+export function* sleep<T>(seconds: number, result?: T): Coro<T | undefined> {
+  if (!(seconds > 0)) {
+    if (Number.isNaN(seconds)) throw new TypeError('sleep() needs a number of seconds, got NaN.');
+    yield;
+    return result;
+  }
+  const loop = getRunningLoop();
+  const fut = loop.createFuture<T | undefined>();
+  const timer = loop.callLater(seconds, setResultUnlessCancelled, fut, result);
+  try {
+    return yield* fut;
+  } finally {
+    // Cancelled while sleeping: the timer must not keep the loop (or a deadline) alive.
+    timer.cancel();
+  }
+}
