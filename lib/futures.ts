@@ -9,10 +9,12 @@
  *     PENDING ──setResult/setException──▶ FINISHED
  *        └──────────cancel()────────────▶ CANCELLED
  *
- * Invariants:
- * - PENDING: `#result` and `#exception` are unset; `#callbacks` collects done-callbacks.
- * - FINISHED: exactly one of `#result` / `#exception` is meaningful (`#hasException`).
- * - CANCELLED: `#cancelMessage` holds the message given to `cancel(msg)`.
+ * Invariants — one slot, `#result`, serves every state (a future is allocated per
+ * await, so each field costs; see the W3/W5 rows of docs/benchmarks.md):
+ * - PENDING: `#result` is unset; `#callbacks` collects done-callbacks.
+ * - FINISHED: `#result` is the result, or the exception when `#hasException`.
+ * - CANCELLED: `#result` is the message given to `cancel(msg)`, replaced by the
+ *   CancelledError itself once one is made (so every awaiter sees the same error).
  * - Leaving PENDING happens once; a second attempt throws InvalidStateError naming
  *   the state. Done-callbacks are then *scheduled* with the loop, never called inline,
  *   so `setResult()` never runs foreign code on the caller's stack.
@@ -53,20 +55,14 @@ export interface Runnable {
 
 export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   #state: FutureState = 'PENDING';
-  #result: T | undefined = undefined;
-  #exception: unknown = undefined;
+  #result: unknown = undefined;
   #hasException = false;
   // Typed loosely on purpose: a precise `DoneCallback<T>` here would make Future<T>
   // invariant in T, and a Future<number> could no longer be passed as a Future<unknown>.
   #callbacks: Array<DoneCallback<any> | Runnable> | null = null;
-  #cancelMessage: string | undefined = undefined;
-  /** The CancelledError to throw from result(); a Task stores the one its coroutine raised. */
-  _cancelledError: CancelledError | null = null;
   /** @internal Set by `next()` while the future is yielded by `yield*`; see the header. */
   _blocking = false;
   /** @internal */ readonly _loop: EventLoop;
-  /** @internal Non-null while an exception is set and nobody has looked at it. */
-  _unretrieved: object | null = null;
 
   /** A pending future bound to `loop` (default: the running loop). Prefer `loop.createFuture()`. */
   constructor(loop?: EventLoop) {
@@ -97,8 +93,8 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   result(): T {
     if (this.#state === 'FINISHED') {
       if (!this.#hasException) return this.#result as T;
-      this.#markRetrieved();
-      throw this.#exception;
+      this._loop._forgetUnretrieved(this);
+      throw this.#result;
     }
     if (this.#state === 'CANCELLED') throw this._makeCancelledError();
     throw new InvalidStateError('result() of a PENDING future: the result is not ready yet — wait for it with `yield* fut` first.');
@@ -107,8 +103,9 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   /** The exception set on the future, or null if it finished with a result. */
   exception(): unknown {
     if (this.#state === 'FINISHED') {
-      this.#markRetrieved();
-      return this.#hasException ? this.#exception : null;
+      if (!this.#hasException) return null;
+      this._loop._forgetUnretrieved(this);
+      return this.#result;
     }
     if (this.#state === 'CANCELLED') throw this._makeCancelledError();
     throw new InvalidStateError('exception() of a PENDING future: it is not done yet — wait for it with `yield* fut` first.');
@@ -127,7 +124,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
       // asyncio refuses this too: cancellation is a state, not an error to store.
       throw new TypeError('setException() with a CancelledError: call cancel() to cancel a future.');
     }
-    this.#exception = exception;
+    this.#result = exception;
     this.#hasException = true;
     this.#state = 'FINISHED';
     this._loop._noteUnretrieved(this, exception);
@@ -141,9 +138,20 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   cancel(msg?: string): boolean {
     if (this.#state !== 'PENDING') return false;
     this.#state = 'CANCELLED';
-    this.#cancelMessage = msg;
+    this.#result = msg;
     this.#scheduleCallbacks();
     return true;
+  }
+
+  /**
+   * @internal Cancels with a given CancelledError, which awaiters will see: a Task whose
+   * coroutine raised one, a gather whose child was cancelled.
+   */
+  _cancelWith(error: CancelledError): void {
+    this.#checkPending('cancel()');
+    this.#state = 'CANCELLED';
+    this.#result = error;
+    this.#scheduleCallbacks();
   }
 
   /** Adds a callback run (via `callSoon`) with this future once it is done; at once if done. */
@@ -178,14 +186,10 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
 
   /** The CancelledError that `result()` of a cancelled future throws. @internal */
   _makeCancelledError(): CancelledError {
-    if (this._cancelledError !== null) return this._cancelledError;
-    this._cancelledError = new CancelledError(this.#cancelMessage);
-    return this._cancelledError;
-  }
-
-  /** @internal The message of the pending or done cancellation. */
-  get _cancelMessage(): string | undefined {
-    return this.#cancelMessage;
+    if (this.#result instanceof CancelledError) return this.#result;
+    const error = new CancelledError(this.#result as string | undefined);
+    this.#result = error;
+    return error;
   }
 
   // ---- the iterator protocol: `yield* fut` (see the header) ----
@@ -223,7 +227,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   _describeState(): string {
     if (this.#state === 'PENDING') return 'pending';
     if (this.#state === 'CANCELLED') return 'cancelled';
-    if (this.#hasException) return `finished exception=${String(this.#exception)}`;
+    if (this.#hasException) return `finished exception=${String(this.#result)}`;
     const r = String(this.#result);
     return `finished result=${r.length > 40 ? r.slice(0, 40) + '…' : r}`;
   }
@@ -234,10 +238,6 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
     }
   }
 
-  #markRetrieved(): void {
-    if (this._unretrieved !== null) this._loop._forgetUnretrieved(this);
-  }
-
   #scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
@@ -246,8 +246,39 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   }
 
   #schedule(fn: DoneCallback<any> | Runnable): void {
-    if (typeof fn === 'function') this._loop.callSoon(fn, this);
-    else this._loop._scheduleRunnable(fn);
+    this._loop._scheduleRunnable(typeof fn === 'function' ? new DoneCallbackHandle(fn, this) : fn);
+  }
+}
+
+/**
+ * A done-callback on its way through the ready queue: `callSoon(fn, fut)` without the
+ * Handle's argument array and rest-parameter copy (two allocations per callback; W1
+ * schedules one per child of the gather). Like a Handle, an error thrown by the
+ * callback goes to the loop's exception handler and the loop goes on.
+ */
+class DoneCallbackHandle implements Runnable {
+  readonly #fn: DoneCallback<any>;
+  readonly #future: Future<any>;
+
+  constructor(fn: DoneCallback<any>, future: Future<any>) {
+    this.#fn = fn;
+    this.#future = future;
+  }
+
+  _run(): void {
+    try {
+      this.#fn(this.#future);
+    } catch (err) {
+      this.#future._loop.callExceptionHandler({
+        message: `Exception in done-callback ${this.#fn.name || '(anonymous)'} of ${this.#future.toString()}`,
+        exception: err,
+        future: this.#future,
+      });
+    }
+  }
+
+  toString(): string {
+    return `<done-callback ${this.#fn.name || '(anonymous)'}>`;
   }
 }
 

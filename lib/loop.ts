@@ -24,6 +24,7 @@ import { Handle, TimerHandle, _setRunningLoop } from './events.ts';
 import { Future, type Runnable } from './futures.ts';
 import { Task, type TaskOptions, _describeTask } from './tasks.ts';
 import { RuntimeError, describeError } from './exceptions.ts';
+import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
@@ -73,6 +74,10 @@ export class EventLoop {
   #virtualNow: number | null;
   #exceptionHandler: ExceptionHandler | null = null;
   #unretrieved = new Set<Unretrieved>();
+  /** The record of each future whose exception nobody has looked at yet. */
+  #unretrievedOf = new WeakMap<Future<unknown>, Unretrieved>();
+  /** Debug mode: where each task was created (a WeakMap keeps the field off every Task). */
+  #creationSites = new WeakMap<Task<unknown>, string>();
   #finalizer = new FinalizationRegistry<Unretrieved>((record) => this.#reportUnretrieved(record));
 
   /** Callbacks slower than this (seconds) are reported in debug mode. */
@@ -80,7 +85,7 @@ export class EventLoop {
   /** @internal The task whose step is running, or null. */
   _currentTask: Task<unknown> | null = null;
   /** @internal Every task not yet done, for `allTasks()` and shutdown. */
-  readonly _tasks = new Set<Task<unknown>>();
+  readonly _tasks = new TaskList<Task<unknown>>();
   /** @internal Called when work arrives while the loop is between iterations (the driver's wake-up). */
   _onWork: (() => void) | null = null;
   /** @internal The task factory (eager tasks); null builds a plain Task. */
@@ -272,7 +277,7 @@ export class EventLoop {
       exception,
       sourceTraceback: fut instanceof Task ? fut._sourceTraceback : undefined,
     };
-    fut._unretrieved = record;
+    this.#unretrievedOf.set(fut, record);
     this.#unretrieved.add(record);
     // Reported when the future is garbage-collected unretrieved (asyncio's __del__), or
     // at the latest when run() ends — whichever comes first.
@@ -281,11 +286,21 @@ export class EventLoop {
 
   /** @internal Someone looked at the exception: it will not be reported. */
   _forgetUnretrieved(fut: Future<unknown>): void {
-    const record = fut._unretrieved as Unretrieved | null;
-    if (record === null) return;
-    fut._unretrieved = null;
+    const record = this.#unretrievedOf.get(fut);
+    if (record === undefined) return;
+    this.#unretrievedOf.delete(fut);
     this.#unretrieved.delete(record);
     this.#finalizer.unregister(fut);
+  }
+
+  /** @internal Debug mode: remember where `task` was created. */
+  _setCreationSite(task: Task<unknown>, site: string): void {
+    this.#creationSites.set(task, site);
+  }
+
+  /** @internal Where `task` was created, if recorded (debug mode). */
+  _creationSite(task: Task<unknown>): string | undefined {
+    return this.#creationSites.get(task);
   }
 
   /** @internal Reports every exception still unretrieved (run() calls this at the end). */

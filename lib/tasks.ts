@@ -38,24 +38,25 @@ let taskCounter = 0;
  *   *running* (its step is on the stack: `loop._currentTask === this`);
  *   *scheduled* (it is in the ready queue, at most once);
  *   *waiting* (`_futWaiter` is the future whose done-callback will schedule it).
- * - `#mustCancel`: a cancel() arrived that could not be passed on to `_futWaiter`; the
- *   next step throws CancelledError into the coroutine instead of resuming it.
+ * - `#pendingThrow`: an error the next step throws into the coroutine instead of
+ *   resuming it. A CancelledError there is asyncio's `_must_cancel`: a cancel() that
+ *   found no future to pass itself on to. Anything else is a bad-yield TypeError.
  * - `#numCancelsRequested` counts cancel() calls not yet matched by uncancel()
  *   (asyncio 3.11+: what `timeout()` and TaskGroup use to tell their own cancellations
  *   from someone else's).
- * - `#stepError`: an error the next step throws into the coroutine (a bad yield).
+ * Fields are few on purpose: every task pays for each (W1, W5 in docs/benchmarks.md).
  */
 export class Task<T = unknown> extends Future<T> {
   #coro: Coro<T>;
   /** A number until someone asks: `Task-N` is formatted lazily (saves a string per task). */
   #name: string | number;
-  #mustCancel = false;
   #numCancelsRequested = 0;
-  #stepError: unknown = undefined;
+  #pendingThrow: unknown = undefined;
   /** @internal The future this task waits on, or null. */
   _futWaiter: Future<unknown> | null = null;
-  /** @internal Where the task was created (debug mode only). */
-  _sourceTraceback: string | undefined = undefined;
+  /** @internal Links in the loop's list of pending tasks (tasklist.ts). */
+  _prevTask: Task<unknown> | null = null;
+  /** @internal */ _nextTask: Task<unknown> | null = null;
 
   /** Use `createTask(coro)` or `loop.createTask(coro)`. */
   constructor(coro: Coro<T>, loop?: EventLoop, options?: TaskOptions) {
@@ -64,10 +65,17 @@ export class Task<T = unknown> extends Future<T> {
     this.#coro = coro;
     this.#name = options?.name ?? ++taskCounter;
     const ownLoop = this._loop;
-    if (ownLoop.getDebug()) this._sourceTraceback = creationSite();
-    ownLoop._tasks.add(this);
-    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#eagerStart();
+    if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
+    ownLoop._tasks.add(this as Task<unknown>);
+    // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
+    // calling task is suspended (#step saves and restores `_currentTask`).
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#step();
     else ownLoop._scheduleRunnable(this);
+  }
+
+  /** @internal Where the task was created (debug mode only). */
+  get _sourceTraceback(): string | undefined {
+    return this._loop._creationSite(this as Task<unknown>);
   }
 
   getName(): string {
@@ -93,7 +101,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#numCancelsRequested > 0) {
       this.#numCancelsRequested--;
       // asyncio 3.13: once the count is back to zero, a pending cancel is withdrawn.
-      if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+      if (this.#numCancelsRequested === 0 && this.#pendingThrow instanceof CancelledError) this.#pendingThrow = undefined;
     }
     return this.#numCancelsRequested;
   }
@@ -110,12 +118,9 @@ export class Task<T = unknown> extends Future<T> {
     // `_futWaiter`: if it is a task that swallows the cancellation, the next cancel()
     // must reach it again.
     if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
-    this.#mustCancel = true;
-    this.#cancelMsg = msg;
+    this.#pendingThrow = new CancelledError(msg);
     return true;
   }
-
-  #cancelMsg: string | undefined = undefined;
 
   /** The loop runs a due step through this (a Task is its own ready-queue handle). @internal */
   _run(): void {
@@ -130,22 +135,15 @@ export class Task<T = unknown> extends Future<T> {
     if (this.done()) {
       throw new InvalidStateError(`a step of ${this.toString()}, which is already done (an internal error of yieldio).`);
     }
-    let error = this.#stepError;
-    let throwIn = error !== undefined;
-    this.#stepError = undefined;
-    if (this.#mustCancel) {
-      // A cancel() that found nothing to pass on to: deliver it now.
-      this.#mustCancel = false;
-      error = new CancelledError(this.#cancelMsg);
-      throwIn = true;
-    }
+    const error = this.#pendingThrow;
+    this.#pendingThrow = undefined;
     this._futWaiter = null;
     const loop = this._loop;
     const previousTask = loop._currentTask;
     loop._currentTask = this as Task<unknown>;
     let result: IteratorResult<unknown, T>;
     try {
-      result = throwIn ? this.#coro.throw(error) : this.#coro.next();
+      result = error === undefined ? this.#coro.next() : this.#coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
       this.#finishWithError(err);
@@ -158,11 +156,12 @@ export class Task<T = unknown> extends Future<T> {
 
   #finishWithResult(value: T): void {
     this._loop._tasks.delete(this as Task<unknown>);
-    if (this.#mustCancel) {
+    const pending = this.#pendingThrow;
+    if (pending instanceof CancelledError) {
       // cancel() arrived during the last step and the coroutine returned before seeing
       // it: asyncio reports the task as cancelled, not finished.
-      this.#mustCancel = false;
-      super.cancel(this.#cancelMsg);
+      this.#pendingThrow = undefined;
+      this._cancelWith(pending);
     } else {
       this.setResult(value);
     }
@@ -170,13 +169,9 @@ export class Task<T = unknown> extends Future<T> {
 
   #finishWithError(err: unknown): void {
     this._loop._tasks.delete(this as Task<unknown>);
-    if (err instanceof CancelledError) {
-      // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
-      this._cancelledError = err;
-      super.cancel(err.message || undefined);
-    } else {
-      this.setException(err);
-    }
+    // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
+    if (err instanceof CancelledError) this._cancelWith(err);
+    else this.setException(err);
   }
 
   /** What did the coroutine yield? The three cases of the header, and the mistakes. */
@@ -206,19 +201,15 @@ export class Task<T = unknown> extends Future<T> {
       fut._addDoneCallback(this);
       this._futWaiter = fut;
       // A cancel() during this very step: pass it on to the new waiter right away.
-      if (this.#mustCancel && fut.cancel(this.#cancelMsg)) this.#mustCancel = false;
+      const pending = this.#pendingThrow;
+      if (pending instanceof CancelledError && fut.cancel(pending.message || undefined)) this.#pendingThrow = undefined;
     }
   }
 
+  /** A mistake: the next step throws `error` into the coroutine (a cancel() still wins). */
   #throwInNextStep(error: Error): void {
-    this.#stepError = error;
+    if (!(this.#pendingThrow instanceof CancelledError)) this.#pendingThrow = error;
     this._loop._scheduleRunnable(this);
-  }
-
-  #eagerStart(): void {
-    // asyncio 3.12 eager tasks: the first step runs now, inside createTask. The caller's
-    // task is "suspended" meanwhile (#step saves and restores `_currentTask`).
-    this.#step();
   }
 
   override toString(): string {

@@ -1,0 +1,200 @@
+/**
+ * The scheduling workloads W1–W6 (issue #2): yieldio against native async/await.
+ *
+ *   node --expose-gc --import tsx bench/index.ts core
+ */
+import { run, createTask, gather, sleep, getRunningLoop, type Coro, type Task } from '../lib/index.ts';
+import { type Measurement, pair, gc } from './harness.ts';
+
+const now = (): number => performance.now();
+
+// ---- W1: spawn + gather of 100k tasks that return their index ----
+const W1_N = 100_000;
+function* w1Child(i: number): Coro<number> { return i; }
+function* w1Main(): Coro<number> {
+  const t0 = now();
+  const tasks: Task<number>[] = new Array(W1_N);
+  for (let i = 0; i < W1_N; i++) tasks[i] = createTask(w1Child(i));
+  const results = yield* gather(tasks);
+  if (results.length !== W1_N) throw new Error('W1 lost results');
+  return ((now() - t0) * 1e6) / W1_N;
+}
+async function w1NativeChild(i: number): Promise<number> { return i; }
+async function w1Native(): Promise<number> {
+  const t0 = now();
+  const ps: Promise<number>[] = new Array(W1_N);
+  for (let i = 0; i < W1_N; i++) ps[i] = w1NativeChild(i);
+  const results = await Promise.all(ps);
+  if (results.length !== W1_N) throw new Error('W1 lost results');
+  return ((now() - t0) * 1e6) / W1_N;
+}
+
+// ---- W2: 100 tasks × 10k sleep(0) ----
+const W2_TASKS = 100, W2_SWITCHES = 10_000;
+function* w2Child(): Coro<void> { for (let i = 0; i < W2_SWITCHES; i++) yield* sleep(0); }
+function* w2Main(): Coro<number> {
+  const t0 = now();
+  const tasks = [];
+  for (let i = 0; i < W2_TASKS; i++) tasks.push(createTask(w2Child()));
+  yield* gather(tasks);
+  return ((now() - t0) * 1e6) / (W2_TASKS * W2_SWITCHES);
+}
+async function w2NativeChild(): Promise<void> { for (let i = 0; i < W2_SWITCHES; i++) await null; }
+async function w2Native(): Promise<number> {
+  const t0 = now();
+  const ps = [];
+  for (let i = 0; i < W2_TASKS; i++) ps.push(w2NativeChild());
+  await Promise.all(ps);
+  return ((now() - t0) * 1e6) / (W2_TASKS * W2_SWITCHES);
+}
+
+// ---- W3: ping-pong, 500k round trips through fresh futures ----
+const W3_N = 500_000;
+function* w3Main(): Coro<number> {
+  const loop = getRunningLoop();
+  let toPong = loop.createFuture<number>();
+  let toPing = loop.createFuture<number>();
+  function* pong(): Coro<void> {
+    for (let i = 0; i < W3_N; i++) {
+      const v = yield* toPong;
+      toPong = loop.createFuture<number>();
+      toPing.setResult(v + 1);
+    }
+  }
+  const t0 = now();
+  const p = createTask(pong());
+  for (let i = 0; i < W3_N; i++) {
+    const reply = toPing;
+    toPong.setResult(i);
+    const v = yield* reply;
+    if (v !== i + 1) throw new Error('W3 wrong reply');
+    toPing = loop.createFuture<number>();
+  }
+  yield* p;
+  return ((now() - t0) * 1e6) / W3_N;
+}
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+async function w3Native(): Promise<number> {
+  let toPong = deferred<number>();
+  let toPing = deferred<number>();
+  async function pong(): Promise<void> {
+    for (let i = 0; i < W3_N; i++) {
+      const v = await toPong.promise;
+      toPong = deferred<number>();
+      toPing.resolve(v + 1);
+    }
+  }
+  const t0 = now();
+  const p = pong();
+  for (let i = 0; i < W3_N; i++) {
+    const reply = toPing;
+    toPong.resolve(i);
+    const v = await reply.promise;
+    if (v !== i + 1) throw new Error('W3 wrong reply');
+    toPing = deferred<number>();
+  }
+  await p;
+  return ((now() - t0) * 1e6) / W3_N;
+}
+
+// ---- W4: 1M calls of a coroutine nested 10 deep that never suspends ----
+const W4_N = 1_000_000;
+function* w4Nested(depth: number): Coro<number> {
+  if (depth === 0) return 1;
+  return 1 + (yield* w4Nested(depth - 1));
+}
+function* w4Main(): Coro<number> {
+  const t0 = now();
+  let sum = 0;
+  for (let i = 0; i < W4_N; i++) sum += yield* w4Nested(9);
+  if (sum !== W4_N * 10) throw new Error('W4 wrong sum');
+  return ((now() - t0) * 1e6) / W4_N;
+}
+async function w4NativeNested(depth: number): Promise<number> {
+  if (depth === 0) return 1;
+  return 1 + (await w4NativeNested(depth - 1));
+}
+async function w4Native(): Promise<number> {
+  const t0 = now();
+  let sum = 0;
+  for (let i = 0; i < W4_N; i++) sum += await w4NativeNested(9);
+  if (sum !== W4_N * 10) throw new Error('W4 wrong sum');
+  return ((now() - t0) * 1e6) / W4_N;
+}
+
+// ---- W5: bytes per task with 100k tasks parked on one future (after gc) ----
+const W5_N = 100_000;
+function* w5Parked(gate: import('../lib/index.ts').Future<void>): Coro<void> { yield* gate; }
+function* w5Main(): Coro<number> {
+  const loop = getRunningLoop();
+  const gate = loop.createFuture<void>();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const tasks = [];
+  for (let i = 0; i < W5_N; i++) tasks.push(createTask(w5Parked(gate)));
+  yield* sleep(0); // every task takes its first step and parks on the gate
+  yield* sleep(0);
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / W5_N;
+  gate.setResult();
+  yield* gather(tasks);
+  return bytes;
+}
+async function w5NativeParked(gate: Promise<void>): Promise<void> { await gate; }
+async function w5Native(): Promise<number> {
+  const gate = deferred<void>();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const ps = [];
+  for (let i = 0; i < W5_N; i++) ps.push(w5NativeParked(gate.promise));
+  await null;
+  gc();
+  const bytes = (process.memoryUsage().heapUsed - before) / W5_N;
+  gate.resolve();
+  await Promise.all(ps);
+  return bytes;
+}
+
+// ---- W6: 10 tasks each under a 100-deep yield* chain doing 10k sleep(0) ----
+const W6_TASKS = 10, W6_DEPTH = 100, W6_SWITCHES = 10_000;
+function* w6Chain(depth: number): Coro<void> {
+  if (depth > 0) return yield* w6Chain(depth - 1);
+  for (let i = 0; i < W6_SWITCHES; i++) yield* sleep(0);
+}
+function* w6Main(): Coro<number> {
+  const t0 = now();
+  const tasks = [];
+  for (let i = 0; i < W6_TASKS; i++) tasks.push(createTask(w6Chain(W6_DEPTH)));
+  yield* gather(tasks);
+  return ((now() - t0) * 1e6) / (W6_TASKS * W6_SWITCHES);
+}
+async function w6NativeChain(depth: number): Promise<void> {
+  if (depth > 0) return w6NativeChain(depth - 1);
+  for (let i = 0; i < W6_SWITCHES; i++) await null;
+}
+async function w6Native(): Promise<number> {
+  const t0 = now();
+  const ps = [];
+  for (let i = 0; i < W6_TASKS; i++) ps.push(w6NativeChain(W6_DEPTH));
+  await Promise.all(ps);
+  return ((now() - t0) * 1e6) / (W6_TASKS * W6_SWITCHES);
+}
+
+export async function benchCore(rounds = 7): Promise<Measurement[]> {
+  const rows: Measurement[] = [];
+  const add = async (name: string, unit: string, target: number | undefined, y: () => Coro<number>, n: () => Promise<number>): Promise<void> => {
+    const [yv, nv] = await pair(rounds, () => run(y()), n);
+    rows.push({ name, unit, yieldio: yv, peer: nv, peerName: 'async/await', target });
+  };
+  await add('W1 spawn + gather 100k', 'ns/task', 2.5, w1Main, w1Native);
+  await add('W2 100 tasks × 10k sleep(0)', 'ns/switch', 1.0, w2Main, w2Native);
+  await add('W3 ping-pong 500k', 'ns/round trip', 1.3, w3Main, w3Native);
+  await add('W4 10-deep call, no suspension, 1M', 'ns/call', 0.6, w4Main, w4Native);
+  await add('W5 100k parked tasks', 'bytes/task', 1.0, w5Main, w5Native);
+  await add('W6 100-deep yield* chain × 10k sleep(0)', 'ns/switch', undefined, w6Main, w6Native);
+  return rows;
+}
