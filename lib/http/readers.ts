@@ -57,9 +57,9 @@ const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
  * beyond it in memory.
  */
 export function readResponseHead(buf: ReceiveBuffer, maxHeaderSize: number): InformationalResponse | Response | null {
+  checkStartsLikeAResponse(buf);
   const end = buf.findBlankLine();
   if (end === -1) {
-    checkStartsLikeAResponse(buf);
     if (buf.length > maxHeaderSize) {
       throw new RemoteProtocolError(`response header section exceeds ${maxHeaderSize} bytes`);
     }
