@@ -1,0 +1,96 @@
+/**
+ * Helpers for the core specs: deterministic time and order.
+ *
+ * - `runVirtual(main)` runs a coroutine on a virtual clock: timers fire as soon as
+ *   nothing else is ready, so `sleep(3600)` costs nothing and order is exact.
+ * - `manualLoop()` is a loop driven by hand with `loop.runOnce()` (no driver, no Node
+ *   timers), for specs that count iterations.
+ * - `trace()` records an order of events, asserted whole: `['a1', 'b1', 'a2']`.
+ */
+import { run, type RunOptions } from '../../lib/runners.ts';
+import { EventLoop, type ExceptionContext } from '../../lib/loop.ts';
+import type { Coro } from '../../lib/coroutines.ts';
+
+/** `run(main, {virtualTime: true, ...options})`. */
+export function runVirtual<T>(main: Coro<T>, options: RunOptions = {}): Promise<T> {
+  return run(main, { virtualTime: true, ...options });
+}
+
+/** An order-trace recorder: `log(x)` appends, `entries` is the order so far. */
+export interface Trace {
+  log(entry: unknown): void;
+  readonly entries: unknown[];
+}
+
+export function trace(): Trace {
+  const entries: unknown[] = [];
+  return { log: (entry) => void entries.push(entry), entries };
+}
+
+/** A loop on a virtual clock, to be stepped with `runOnce()`. */
+export function manualLoop(options: { debug?: boolean } = {}): EventLoop {
+  return new EventLoop({ virtualTime: true, ...options });
+}
+
+/** Runs `loop.runOnce()` `n` times. */
+export function spin(loop: EventLoop, n: number): void {
+  for (let i = 0; i < n; i++) loop.runOnce();
+}
+
+/**
+ * Runs iterations until nothing is ready, jumping the virtual clock to the next timer
+ * when needed (what the driver does in virtual time). Bounded, so a bug cannot hang.
+ */
+export function drain(loop: EventLoop, maxIterations = 10_000): number {
+  for (let i = 0; i < maxIterations; i++) {
+    if (loop._readyCount() === 0) {
+      const when = loop._nextTimerWhen();
+      if (when === null) return i;
+      loop._advanceTo(when);
+    }
+    loop.runOnce();
+  }
+  throw new Error(`drain(): still busy after ${maxIterations} iterations`);
+}
+
+/** An exception handler that records each context instead of printing it. */
+export function collectErrors(): { handler: (loop: EventLoop, context: ExceptionContext) => void; contexts: ExceptionContext[] } {
+  const contexts: ExceptionContext[] = [];
+  return { handler: (_loop, context) => void contexts.push(context), contexts };
+}
+
+/** Captures what `process.stderr.write` receives while `fn` runs (sync or async). */
+export async function captureStderr(fn: () => unknown): Promise<string> {
+  const original = process.stderr.write;
+  let written = '';
+  process.stderr.write = ((chunk: string | Uint8Array): boolean => {
+    written += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = original;
+  }
+  return written;
+}
+
+/** The error `fn` throws (fails if it returns). */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}
+
+/** The error a Promise rejects with (fails if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the promise to reject');
+}
