@@ -11,7 +11,9 @@
  *
  * Invariants — one slot, `#result`, serves every state (a future is allocated per
  * await, so each field costs; see the W3/W5 rows of docs/benchmarks.md):
- * - PENDING: `#result` is unset; `#callbacks` collects done-callbacks.
+ * - PENDING: `#result` is unset; `#callbacks` collects done-callbacks: null for none,
+ *   the callback itself for one (nearly every future: the one task awaiting it — no
+ *   array allocated, W3), an array for more.
  * - FINISHED: `#result` is the result, or the exception when `#hasException`.
  * - CANCELLED: `#result` is the message given to `cancel(msg)`, replaced by the
  *   CancelledError itself once one is made (so every awaiter sees the same error).
@@ -59,7 +61,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   #hasException = false;
   // Typed loosely on purpose: a precise `DoneCallback<T>` here would make Future<T>
   // invariant in T, and a Future<number> could no longer be passed as a Future<unknown>.
-  #callbacks: Array<DoneCallback<any> | Runnable> | null = null;
+  #callbacks: DoneCallback<any> | Runnable | Array<DoneCallback<any> | Runnable> | null = null;
   /** @internal Set by `next()` while the future is yielded by `yield*`; see the header. */
   _blocking = false;
   /** @internal */ readonly _loop: EventLoop;
@@ -164,9 +166,11 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
     if (this.#state !== 'PENDING') {
       this.#schedule(fn);
     } else if (this.#callbacks === null) {
-      this.#callbacks = [fn];
-    } else {
+      this.#callbacks = fn;
+    } else if (Array.isArray(this.#callbacks)) {
       this.#callbacks.push(fn);
+    } else {
+      this.#callbacks = [this.#callbacks, fn];
     }
   }
 
@@ -174,6 +178,11 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   removeDoneCallback(fn: DoneCallback<T>): number {
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
+    if (!Array.isArray(callbacks)) {
+      if (callbacks !== fn) return 0;
+      this.#callbacks = null;
+      return 1;
+    }
     const kept = callbacks.filter((cb) => cb !== fn);
     this.#callbacks = kept;
     return callbacks.length - kept.length;
@@ -211,8 +220,10 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
     throw err;
   }
 
-  return(value?: T): IteratorResult<unknown, T> {
-    return { done: true, value: value as T };
+  // `value` is not optional: TypeScript folds the parameter type of return() into the
+  // type of `yield* fut`, which would become `T | undefined`.
+  return(value: T): IteratorResult<unknown, T> {
+    return { done: true, value };
   }
 
   [Symbol.iterator](): this {
@@ -242,6 +253,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
+    if (!Array.isArray(callbacks)) return this.#schedule(callbacks);
     for (let i = 0; i < callbacks.length; i++) this.#schedule(callbacks[i] as DoneCallback<any> | Runnable);
   }
 

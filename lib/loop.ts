@@ -200,8 +200,10 @@ export class EventLoop {
    * iteration began. asyncio: `BaseEventLoop._run_once`.
    */
   runOnce(): void {
-    this.#sweepCancelledTimers();
-    this.#moveExpiredTimers();
+    if (this.#timers.length > 0) {
+      this.#sweepCancelledTimers();
+      this.#moveExpiredTimers();
+    }
     const previous = _setRunningLoop(this);
     this.#running = true;
     try {

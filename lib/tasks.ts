@@ -15,7 +15,7 @@ import { Future } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
 import { CancelledError, InvalidStateError, RuntimeError } from './exceptions.ts';
-import { type Coro, checkCoroutine, describeValue, isCoroutine } from './coroutines.ts';
+import { type Coro, checkCoroutine, describeValue, isCoroutine, sleepZero } from './coroutines.ts';
 
 export interface TaskOptions {
   /** The task's name (default `Task-N`). */
@@ -291,14 +291,15 @@ function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
  */
 export function sleep(seconds: number): Coro<undefined>;
 export function sleep<T>(seconds: number, result: T): Coro<T>;
-export function* sleep<T>(seconds: number, result?: T): Coro<T | undefined> {
-  if (!(seconds > 0)) {
-    if (Number.isNaN(seconds)) throw new TypeError('sleep() needs a number of seconds, got NaN.');
-    yield;
-    return result;
-  }
+export function sleep<T>(seconds: number, result?: T): Coro<T | undefined> {
+  if (seconds > 0) return sleepFor(seconds, result);
+  if (Number.isNaN(seconds)) throw new TypeError('sleep() needs a number of seconds, got NaN.');
+  return sleepZero(result);
+}
+
+function* sleepFor<T>(seconds: number, result: T): Coro<T> {
   const loop = getRunningLoop();
-  const fut = loop.createFuture<T | undefined>();
+  const fut = loop.createFuture<T>();
   const timer = loop.callLater(seconds, setResultUnlessCancelled, fut, result);
   try {
     return yield* fut;
