@@ -1,0 +1,204 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Driver, type DriverHooks } from '../lib/driver.ts';
+import { EventLoop } from '../lib/loop.ts';
+import { run } from '../lib/runners.ts';
+import { sleep } from '../lib/tasks.ts';
+import type { Coro } from '../lib/coroutines.ts';
+
+/** A driver on `loop` whose hooks are counted; `stopped` settles on onStopped. */
+function drive(loop: EventLoop): { driver: Driver; stuck: () => number; stopped: Promise<void> } {
+  let stuckCount = 0;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const hooks: DriverHooks = { onStuck: () => void stuckCount++, onStopped: () => resolveStopped() };
+  return { driver: new Driver(loop, hooks), stuck: () => stuckCount, stopped };
+}
+
+/** Resolves after Node's next check phase (one setImmediate turn). */
+function nextImmediate(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+test('a setImmediate callback still runs while a task spins on sleep(0) forever', async () => {
+  let fired = false;
+  const spins = await run((function* (): Coro<number> {
+    setImmediate(() => { fired = true; });
+    let n = 0;
+    // Bounded so a starving driver fails the spec instead of hanging it.
+    while (!fired && n < 50_000_000) {
+      yield* sleep(0);
+      n++;
+    }
+    return n;
+  })());
+  assert.ok(fired, `the immediate never fired in ${spins} switches`);
+  assert.ok(spins < 50_000_000);
+});
+
+test('CPU-only switching does not return to Node on each switch', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  const switches = 10_000;
+  const task = loop.createTask((function* (): Coro<void> {
+    for (let i = 0; i < switches; i++) yield* sleep(0);
+  })());
+  task.addDoneCallback(() => driver.requestStop());
+  driver.start();
+  await stopped;
+  assert.ok(task.done());
+  assert.ok(driver.ticks >= 1);
+  assert.ok(driver.ticks < switches / 20, `${driver.ticks} ticks for ${switches} switches`);
+  assert.is(driver.state, 'STOPPED');
+});
+
+test('callSoon from a Node callback re-arms an IDLE driver', async () => {
+  const loop = new EventLoop();
+  const { driver, stuck, stopped } = drive(loop);
+  loop._ioRef(); // waiting on "I/O": idle, not stuck
+  driver.start();
+  assert.is(driver.state, 'IMMEDIATE');
+  await nextImmediate();
+  assert.is(driver.state, 'IDLE');
+  assert.is(stuck(), 0);
+  let ran = false;
+  await new Promise<void>((resolve) => setTimeout(() => {
+    loop.callSoon(() => { ran = true; });
+    assert.is(driver.state, 'IMMEDIATE', 'the callSoon woke the driver');
+    resolve();
+  }, 1));
+  await nextImmediate();
+  assert.ok(ran);
+  assert.is(driver.state, 'IDLE');
+  driver.requestStop();
+  await stopped;
+  assert.is(driver.state, 'STOPPED');
+  assert.is(loop._onWork, null, 'a stopped driver is no longer woken');
+});
+
+test('with nothing ready, no timer and no I/O, the driver reports it is stuck', async () => {
+  const loop = new EventLoop();
+  const { driver, stuck } = drive(loop);
+  driver.start();
+  await nextImmediate();
+  assert.is(stuck(), 1);
+  assert.is(driver.state, 'IDLE');
+});
+
+test('only a timer left: the driver waits with one setTimeout, then runs it (real time)', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  const t0 = loop.time();
+  let firedAt = -1;
+  loop.callLater(0.005, () => {
+    firedAt = loop.time();
+    driver.requestStop();
+  });
+  driver.start();
+  await nextImmediate();
+  assert.is(driver.state, 'TIMER');
+  await stopped;
+  assert.ok(firedAt - t0 >= 0.004, `fired after ${firedAt - t0}s`);
+  assert.ok(firedAt - t0 < 5, 'loose upper bound');
+});
+
+test('work arriving while the driver waits on a timer cancels the wait and runs at once', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  loop.callLater(60, () => {});
+  driver.start();
+  await nextImmediate();
+  assert.is(driver.state, 'TIMER');
+  const order: string[] = [];
+  loop.callSoon(() => order.push('soon'));
+  assert.is(driver.state, 'IMMEDIATE');
+  await nextImmediate();
+  assert.equal(order, ['soon']);
+  assert.is(driver.state, 'TIMER', 'back to waiting for the 60 s timer');
+  driver.requestStop();
+  await stopped;
+});
+
+test('a timer already due is run in the same tick as the ready work', async () => {
+  const loop = new EventLoop({ virtualTime: true });
+  const { driver, stopped } = drive(loop);
+  const order: string[] = [];
+  loop.callSoon(() => {
+    order.push('soon');
+    loop.callLater(5, () => {
+      order.push('timer');
+      driver.requestStop();
+    });
+  });
+  driver.start();
+  await stopped;
+  assert.equal(order, ['soon', 'timer']);
+  assert.is(driver.ticks, 1);
+  assert.is(loop.time(), 5);
+});
+
+test('virtual time does not jump the clock while I/O is pending', async () => {
+  const loop = new EventLoop({ virtualTime: true });
+  const { driver, stuck, stopped } = drive(loop);
+  loop._ioRef();
+  let fired = false;
+  loop.callLater(10, () => { fired = true; });
+  driver.start();
+  await nextImmediate();
+  assert.not.ok(fired);
+  assert.is(loop.time(), 0);
+  assert.is(driver.state, 'IDLE');
+  assert.is(stuck(), 0);
+  loop._ioUnref();
+  loop.callSoon(() => {});
+  await nextImmediate();
+  assert.ok(fired, 'the jump happens once the I/O wait is over');
+  assert.is(loop.time(), 10);
+  driver.requestStop();
+  await stopped;
+});
+
+test('requestStop() from inside a tick stops after the current iteration', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  const order: string[] = [];
+  loop.callSoon(() => {
+    order.push('a');
+    driver.requestStop();
+    driver.requestStop(); // a second request changes nothing
+    loop.callSoon(() => order.push('never'));
+  });
+  driver.start();
+  await stopped;
+  assert.equal(order, ['a']);
+  assert.is(driver.state, 'STOPPED');
+  driver.wake();
+  assert.is(driver.state, 'STOPPED', 'a stopped driver stays stopped');
+});
+
+test('requestStop() while IDLE stops in a tick of its own', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  assert.is(driver.state, 'IDLE');
+  driver.requestStop();
+  assert.is(driver.state, 'STOPPING');
+  await stopped;
+  assert.is(driver.state, 'STOPPED');
+  assert.is(driver.ticks, 0);
+});
+
+test('a tick that exhausts its time slice hands back with setImmediate', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  const busyUntil = performance.now() + 30;
+  const spin = (): void => {
+    if (performance.now() < busyUntil) loop.callSoon(spin);
+    else driver.requestStop();
+  };
+  loop.callSoon(spin);
+  driver.start();
+  await stopped;
+  assert.ok(driver.ticks >= 2, `${driver.ticks} ticks for ~30 ms of work with a 5 ms slice`);
+});
+
+test.run();

@@ -1,0 +1,44 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { describeFuture, describeWaits } from '../lib/report.ts';
+import { gather } from '../lib/gather.ts';
+import type { Coro } from '../lib/coroutines.ts';
+import { manualLoop } from './_support/virtual.ts';
+
+test('describeWaits() says when no task is pending', () => {
+  assert.is(describeWaits(manualLoop()), '  (no pending task)');
+});
+
+test('describeWaits() lists tasks in creation order with what each waits on', () => {
+  const loop = manualLoop();
+  const fut = loop.createFuture();
+  const first = loop.createTask((function* (): Coro<void> { yield* fut; })(), { name: 'first' });
+  loop.createTask((function* (): Coro<void> { yield* first; })(), { name: 'second' });
+  loop.createTask((function* (): Coro<void> { yield* gather(loop.createFuture()); })(), { name: 'third' });
+  loop.createTask((function* (): Coro<void> { yield; yield; })(), { name: 'busy' });
+  loop.runOnce();
+  assert.is(describeWaits(loop), [
+    '  first waiting on <Future pending>',
+    '  second waiting on task first',
+    '  third waiting on gather(…)',
+    '  busy waiting on nothing (it is scheduled to run)',
+  ].join('\n'));
+});
+
+test('describeWaits() shows where each task was created in debug mode', () => {
+  const loop = manualLoop({ debug: true });
+  loop.createTask((function* (): Coro<void> { yield* loop.createFuture(); })(), { name: 'traced' });
+  loop.runOnce();
+  const report = describeWaits(loop);
+  assert.match(report, /^ {2}traced waiting on <Future pending>\n {4}created at:\n {6}at .*report\.spec\.ts/);
+});
+
+test('describeFuture() of a done future shows its state', () => {
+  const loop = manualLoop();
+  const fut = loop.createFuture<number>();
+  fut.setResult(3);
+  assert.is(describeFuture(fut), '<Future finished result=3>');
+  assert.is(describeFuture(null), 'nothing (it is scheduled to run)');
+});
+
+test.run();
