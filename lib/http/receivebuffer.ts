@@ -145,8 +145,15 @@ export class ReceiveBuffer {
   }
 
   #indexOfLF(from: number): number {
-    const at = this.#buf.indexOf(LF, this.#start + from);
-    return at === -1 || at >= this.#end ? -1 : at - this.#start;
+    const begin = this.#start + from;
+    if (this.#end === this.#buf.length) {
+      const at = this.#buf.indexOf(LF, begin);
+      return at === -1 ? -1 : at - this.#start;
+    }
+    // indexOf has no end bound: in an owned array it would scan the spare
+    // room past #end on every call (quadratic again), so bound it with a view.
+    const at = this.#buf.subarray(begin, this.#end).indexOf(LF);
+    return at === -1 ? -1 : from + at;
   }
 
   #adopt(data: Uint8Array): void {
