@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ClientConnection } from '../../lib/http/connection.ts';
@@ -395,6 +396,38 @@ test('invalid requests throw LocalProtocolError and change nothing', () => {
   assert.throws(() => conn.sendRequest(GET), localError(/can't send a request now \(ours DONE, theirs SEND_RESPONSE\)/));
   assert.throws(() => conn.sendEndOfMessage(), localError(/no streamed body in progress/));
   assert.throws(() => conn.startNextCycle(), localError(/both must be DONE/));
+});
+
+// --- robustness ----------------------------------------------------------------
+
+const PIECES = [
+  'HTTP/1.1 200 OK\r\n', 'HTTP/1.0 100 Continue\r\n', 'Content-Length: 3\r\n', 'Content-Length: 3, 4\r\n',
+  'Transfer-Encoding: chunked\r\n', 'Connection: close\r\n', ' folded\r\n', 'X: \0\r\n', '\r\n', '\n',
+  '3\r\n', 'abc', '\r', 'ffffffffffffffffff\r\n', '0\r\n', ';ext', 'T: 1\r\n', '\xff', 'HTTP/2', ':',
+];
+
+test('any mix of response fragments gives events or RemoteProtocolError, never another error', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }), fc.integer({ min: 1, max: 9 }), fc.boolean(), (pieces, step, eof) => {
+      const conn = new ClientConnection();
+      conn.sendRequest(GET);
+      const data = bytes(pieces.join(''));
+      try {
+        for (let i = 0; i < data.length; i += step) {
+          conn.receiveData(data.subarray(i, i + step));
+          pullAll(conn);
+        }
+        if (eof) {
+          conn.receiveData(null);
+          pullAll(conn);
+        }
+      } catch (err) {
+        if (!(err instanceof RemoteProtocolError)) throw err;
+        assert.is(conn.theirState, 'ERROR');
+      }
+    }),
+    { numRuns: 2000, seed: 5 },
+  );
 });
 
 test.run();
