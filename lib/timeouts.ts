@@ -19,7 +19,7 @@
  * that the outer party sees its own cancellation. This is what makes nested timeouts
  * and an outside cancel() impossible to confuse.
  */
-import type { TimerHandle } from './events.ts';
+import type { Handle } from './events.ts';
 import { getRunningLoop } from './events.ts';
 import type { Task } from './tasks.ts';
 import { currentTask } from './tasks.ts';
@@ -58,7 +58,7 @@ export type TimeoutState = 'CREATED' | 'ENTERED' | 'EXPIRING' | 'EXPIRED' | 'EXI
 export class Timeout {
   #state: TimeoutState = 'CREATED';
   #when: number | null;
-  #timer: TimerHandle | null = null;
+  #timer: Handle | null = null;
   #task: Task<unknown> | null = null;
   #cancellingOnEntry = 0;
 
@@ -98,9 +98,10 @@ export class Timeout {
     this.#timer = null;
     if (when === null) return;
     const loop = getRunningLoop();
-    // A deadline in the past still goes through the loop (as asyncio's call_soon), so
-    // the cancellation arrives at the body's next suspension, never inside this call.
-    this.#timer = loop.callAt(Math.max(when, loop.time()), () => this.#onDeadline());
+    const onDeadline = (): void => this.#onDeadline();
+    // A deadline already past goes through the ready queue (asyncio's call_soon): the
+    // cancel lands before the body's next step, never inside this call.
+    this.#timer = when <= loop.time() ? loop.callSoon(onDeadline) : loop.callAt(when, onDeadline);
   }
 
   /** True once the deadline has passed and cancelled the task. asyncio: `Timeout.expired()`. */
