@@ -14,3 +14,4 @@ export { Task, createTask, ensureFuture, currentTask, allTasks, sleep, type Task
 export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './gather.ts';
 export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
 export { run, type RunOptions } from './runners.ts';
+export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
