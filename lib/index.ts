@@ -15,3 +15,5 @@ export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './ga
 export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
 export { run, type RunOptions } from './runners.ts';
 export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, ValueError, type BarrierState } from './locks.ts';
+export { Queue, PriorityQueue, LifoQueue, pythonCompare, type PriorityQueueOptions } from './queues.ts';
