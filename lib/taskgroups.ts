@@ -140,7 +140,8 @@ export class TaskGroup {
 
   /**
    * Waits for every child; throws the failures as one ExceptionGroup, or the
-   * CancelledError of an outside cancellation. asyncio: `TaskGroup.__aexit__`.
+   * CancelledError of an outside cancellation. Returns true (suppress) only when the
+   * body's CancelledError came from the group's own `cancel()`. asyncio: `TaskGroup.__aexit__`.
    */
   *exit(error?: unknown): Coro<boolean | void> {
     if (this.#state !== 'OPEN') throw new RuntimeError(`exit() of a TaskGroup that is ${this.#state}: exit() must follow one enter().`);
@@ -155,6 +156,9 @@ export class TaskGroup {
     if (cancellation !== null && this.#errors.length === 0) throw cancellation;
     if (error !== undefined && !(error instanceof CancelledError)) this.#errors.push(error);
     if (this.#errors.length > 0) this.#throwErrors();
+    // The body ended with a CancelledError that was only the group's own (cancel()):
+    // swallow it, or the block would re-throw it after exit() returns.
+    return error instanceof CancelledError;
   }
 
   /**
