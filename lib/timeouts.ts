@@ -25,6 +25,7 @@ import type { Task } from './tasks.ts';
 import { currentTask } from './tasks.ts';
 import { CancelledError, RuntimeError, TimeoutError } from './exceptions.ts';
 import type { Coro } from './coroutines.ts';
+import { asyncWith } from './contextlib.ts';
 
 /**
  * The life of a Timeout:
@@ -128,7 +129,7 @@ export class Timeout {
    * body ended with a CancelledError that no one else asked for, throws a TimeoutError
    * in its place. Never suppresses an error. asyncio: `Timeout.__aexit__`.
    */
-  *exit(error?: unknown): Coro<boolean | void> {
+  *exit(error?: unknown): Coro<void> {
     if (this.#state !== 'ENTERED' && this.#state !== 'EXPIRING') {
       throw new RuntimeError(`exit() of a Timeout that is ${this.#state}: exit() must follow one enter().`);
     }
@@ -194,16 +195,6 @@ export function timeoutAt(when: number | null): Timeout {
  * @see asyncio `async with asyncio.timeout(delay): ...`
  */
 export function* withTimeout<T>(seconds: number | null, body: (t: Timeout) => Coro<T>): Coro<T> {
-  const cm = timeout(seconds);
-  yield* cm.enter();
-  let result: T;
-  try {
-    result = yield* body(cm);
-  } catch (err) {
-    // Timeout.exit never suppresses: it either rethrows `err` (below) or throws a TimeoutError.
-    yield* cm.exit(err);
-    throw err;
-  }
-  yield* cm.exit();
-  return result;
+  // A generator, so the deadline is computed when the coroutine starts, not when it is made.
+  return yield* asyncWith(timeout(seconds), body);
 }

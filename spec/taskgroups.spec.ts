@@ -7,21 +7,8 @@ import { type Task, createTask, currentTask, sleep } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, ExceptionGroup, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
+import { asyncWith } from '../lib/contextlib.ts';
 import { collectErrors, runVirtual, thrown, trace, type Trace } from './_support/virtual.ts';
-
-/** A minimal `asyncWith` (contextlib.ts is another file's job): enter, body, exit. */
-function* within<C, T>(cm: { enter(): Coro<C>; exit(error?: unknown): Coro<boolean | void> }, body: (c: C) => Coro<T>): Coro<T | undefined> {
-  const value = yield* cm.enter();
-  let result: T;
-  try {
-    result = yield* body(value);
-  } catch (err) {
-    if (yield* cm.exit(err)) return undefined;
-    throw err;
-  }
-  yield* cm.exit();
-  return result;
-}
 
 function* caught(body: () => Coro<unknown>): Coro<unknown> {
   try {
@@ -66,7 +53,7 @@ test('every child is awaited at exit, even those that outlive the body', async (
     let a!: Task<unknown>;
     let b!: Task<unknown>;
     const tg = new TaskGroup();
-    yield* within(tg, function* (g) {
+    yield* asyncWith(tg, function* (g) {
       assert.is(g, tg);
       assert.is(tg.state, 'OPEN');
       a = g.createTask(worker(log, 'a', 1), { name: 'alpha' });
@@ -86,7 +73,7 @@ test('every child is awaited at exit, even those that outlive the body', async (
 test('an empty group exits at once', async () => {
   await runVirtual((function* () {
     const tg = new TaskGroup();
-    yield* within(tg, function* () {});
+    yield* asyncWith(tg, function* () {});
     assert.is(tg.state, 'CLOSED');
     assert.is(now(), 0);
   })());
@@ -95,7 +82,7 @@ test('an empty group exits at once', async () => {
 test('children may create children, also while the group is exiting', async () => {
   await runVirtual((function* () {
     const log = trace();
-    yield* within(new TaskGroup(), function* (tg) {
+    yield* asyncWith(new TaskGroup(), function* (tg) {
       tg.createTask((function* () {
         yield* sleep(1);
         tg.createTask(worker(log, 'grandchild', 2));
@@ -114,7 +101,7 @@ test('one child fails: siblings and the body are cancelled; one ExceptionGroup; 
     const log = trace();
     const boom = new Error('boom');
     const tg = new TaskGroup();
-    const err = yield* caught(() => within(tg, function* (g) {
+    const err = yield* caught(() => asyncWith(tg, function* (g) {
       g.createTask(worker(log, 'slow', 10));
       g.createTask(failing(log, 'bad', 1, boom));
       try {
@@ -138,7 +125,7 @@ test('two children fail in the same iteration: both errors, in completion order'
     const log = trace();
     const e1 = new Error('one');
     const e2 = new TypeError('two');
-    const err = yield* caught(() => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (g) {
       g.createTask(failing(log, 'x', 1, e1));
       g.createTask(failing(log, 'y', 1, e2));
       g.createTask(worker(log, 'z', 5));
@@ -153,7 +140,7 @@ test('a child that catches the cancellation and fails too: its error joins the g
     const log = trace();
     const first = new Error('first');
     const cleanup = new Error('cleanup failed');
-    const err = yield* caught(() => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (g) {
       g.createTask((function* () {
         try {
           yield* sleep(10);
@@ -175,7 +162,7 @@ test('the body fails: children cancelled, the body\'s error comes last in the gr
     const childErr = new Error('child');
     const bodyErr = new Error('body');
     const tg = new TaskGroup();
-    const err = yield* caught(() => within(tg, function* (g) {
+    const err = yield* caught(() => asyncWith(tg, function* (g) {
       g.createTask(worker(log, 'w', 10));
       g.createTask((function* () {
         try {
@@ -198,7 +185,7 @@ test('the body fails: children cancelled, the body\'s error comes last in the gr
 test('a cancelled child alone is not a failure', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const v = yield* within(new TaskGroup(), function* (g) {
+    const v = yield* asyncWith(new TaskGroup(), function* (g) {
       const t = g.createTask(worker(log, 'victim', 5));
       g.createTask(worker(log, 'other', 2));
       yield* sleep(1);
@@ -213,7 +200,7 @@ test('a cancelled child alone is not a failure', async () => {
 test('a child that swallows its cancellation is still awaited to its end', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const err = yield* caught(() => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (g) {
       g.createTask((function* () {
         try {
           yield* sleep(10);
@@ -236,7 +223,7 @@ test('the parent is cancelled from outside while the body runs: children cancell
   await runVirtual((function* () {
     const log = trace();
     const tg = new TaskGroup();
-    const parent = createTask(within(tg, function* (g) {
+    const parent = createTask(asyncWith(tg, function* (g) {
       g.createTask(worker(log, 'c', 10));
       yield* sleep(10);
     }));
@@ -257,7 +244,7 @@ test('the parent is cancelled while exit() waits: children cancelled first, then
     const tg = new TaskGroup();
     const parent = createTask((function* () {
       try {
-        yield* within(tg, function* (g) {
+        yield* asyncWith(tg, function* (g) {
           g.createTask((function* () {
             try {
               yield* sleep(10);
@@ -285,7 +272,7 @@ test('the parent is cancelled while exit() waits: children cancelled first, then
 test('repeated outside cancels while exiting: the group keeps waiting, then CancelledError', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const parent = createTask(within(new TaskGroup(), function* (g) {
+    const parent = createTask(asyncWith(new TaskGroup(), function* (g) {
       g.createTask((function* () {
         try {
           yield* sleep(10);
@@ -310,7 +297,7 @@ test('an outside cancel plus a child failure: the ExceptionGroup wins, the cance
     const log = trace();
     const boom = new Error('boom');
     const parent = createTask((function* () {
-      const err = yield* caught(() => within(new TaskGroup(), function* (g) {
+      const err = yield* caught(() => asyncWith(new TaskGroup(), function* (g) {
         g.createTask((function* () {
           try {
             yield* sleep(10);
@@ -342,7 +329,7 @@ test('an outside cancel plus a child failure: the ExceptionGroup wins, the cance
 test('a timeout around a group: children cancelled, TimeoutError', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const err = yield* caught(() => within(timeout(2), () => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(timeout(2), () => asyncWith(new TaskGroup(), function* (g) {
       g.createTask(worker(log, 'a', 5));
       g.createTask(worker(log, 'b', 1));
     })));
@@ -355,7 +342,7 @@ test('a timeout around a group: children cancelled, TimeoutError', async () => {
 test('a group inside a timeout that does not expire: a child failure is an ExceptionGroup, not a timeout', async () => {
   await runVirtual((function* () {
     const boom = new Error('boom');
-    const err = yield* caught(() => within(timeout(10), () => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(timeout(10), () => asyncWith(new TaskGroup(), function* (g) {
       g.createTask(failing(trace(), 'bad', 1, boom));
       yield* sleep(5);
     })));
@@ -369,9 +356,9 @@ test('nested groups: the inner failure cancels the inner siblings, then the oute
   await runVirtual((function* () {
     const log = trace();
     const boom = new Error('boom');
-    const err = yield* caught(() => within(new TaskGroup(), function* (outer) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (outer) {
       outer.createTask(worker(log, 'outer-child', 10));
-      yield* within(new TaskGroup(), function* (inner) {
+      yield* asyncWith(new TaskGroup(), function* (inner) {
         inner.createTask(worker(log, 'inner-child', 10));
         inner.createTask(failing(log, 'inner-bad', 1, boom));
       });
@@ -388,9 +375,9 @@ test('nested groups: the outer failure cancels the inner group, whose CancelledE
   await runVirtual((function* () {
     const log = trace();
     const boom = new Error('boom');
-    const err = yield* caught(() => within(new TaskGroup(), function* (outer) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (outer) {
       outer.createTask(failing(log, 'outer-bad', 1, boom));
-      yield* within(new TaskGroup(), function* (inner) {
+      yield* asyncWith(new TaskGroup(), function* (inner) {
         inner.createTask(worker(log, 'inner-child', 10));
       });
     }));
@@ -408,7 +395,7 @@ test('createTask() before entry, while aborting and after the group closed: Runt
     assert.instance(e0, RuntimeError);
     assert.match((e0 as Error).message, /not been entered/);
     let whileAborting: unknown;
-    yield* caught(() => within(tg, function* (g) {
+    yield* caught(() => asyncWith(tg, function* (g) {
       g.createTask(failing(trace(), 'bad', 1, new Error('x')));
       try {
         yield* sleep(5);
@@ -427,7 +414,7 @@ test('createTask() from a stranger once exit() has nothing left to wait for: fin
   await runVirtual((function* () {
     const tg = new TaskGroup();
     let late: unknown;
-    yield* within(tg, function* (g) {
+    yield* asyncWith(tg, function* (g) {
       const t = g.createTask(sleep(1));
       // Runs right after the last child is done, before exit() resumes.
       t.addDoneCallback(() => {
@@ -443,7 +430,7 @@ test('a TaskGroup can be entered once; exit() must follow enter()', async () => 
     const tg = new TaskGroup();
     const e0 = yield* caught(() => tg.exit());
     assert.match((e0 as Error).message, /CREATED/);
-    yield* within(tg, function* () {});
+    yield* asyncWith(tg, function* () {});
     const e1 = yield* caught(() => tg.enter());
     assert.instance(e1, RuntimeError);
     assert.match((e1 as Error).message, /CLOSED.*only once/);
@@ -483,7 +470,7 @@ test('toString() names the state, counts and abort reason', async () => {
   await runVirtual((function* () {
     const tg = new TaskGroup();
     assert.is(String(tg), '<TaskGroup CREATED tasks=0 errors=0>');
-    yield* within(tg, function* (g) {
+    yield* asyncWith(tg, function* (g) {
       g.createTask(sleep(1));
       assert.is(String(g), '<TaskGroup OPEN tasks=1 errors=0>');
       g.cancel();
@@ -498,7 +485,7 @@ test('cancel() from the body: children and body cancelled, the group exits quiet
   await runVirtual((function* () {
     const log = trace();
     const tg = new TaskGroup();
-    const v = yield* within(tg, function* (g) {
+    const v = yield* asyncWith(tg, function* (g) {
       g.createTask(worker(log, 'a', 10));
       g.createTask(worker(log, 'b', 10));
       yield* sleep(1);
@@ -518,7 +505,7 @@ test('cancel() from the body: children and body cancelled, the group exits quiet
 test('cancel() from a child while exit() waits: the group exits quietly', async () => {
   await runVirtual((function* () {
     const log = trace();
-    yield* within(new TaskGroup(), function* (g) {
+    yield* asyncWith(new TaskGroup(), function* (g) {
       g.createTask(worker(log, 'long', 10));
       g.createTask((function* () {
         yield* sleep(1);
@@ -535,7 +522,7 @@ test('cancel() before entry cancels the group as it is entered; after closing it
     const log = trace();
     const tg = new TaskGroup();
     tg.cancel();
-    yield* within(tg, function* (g) {
+    yield* asyncWith(tg, function* (g) {
       assert.throws(() => g.createTask(sleep(0)), /shutting down/);
       yield* worker(log, 'body', 1);
     });
@@ -548,7 +535,7 @@ test('cancel() before entry cancels the group as it is entered; after closing it
 
 test('cancel() from a body that never suspends again: the pending cancel is withdrawn', async () => {
   await runVirtual((function* () {
-    yield* within(new TaskGroup(), function* (g) {
+    yield* asyncWith(new TaskGroup(), function* (g) {
       g.cancel();
     });
     yield* sleep(1); // would throw if the cancel were still pending
@@ -559,7 +546,7 @@ test('cancel() from a body that never suspends again: the pending cancel is with
 test('cancel() under an outside cancel: the outside CancelledError still propagates', async () => {
   await runVirtual((function* () {
     const tg = new TaskGroup();
-    const parent = createTask(within(tg, function* (g) {
+    const parent = createTask(asyncWith(tg, function* (g) {
       g.createTask(sleep(10));
       yield* sleep(10);
     }));
@@ -577,7 +564,7 @@ test('with eager tasks, a child failing inside createTask() aborts the group fro
   await runVirtual((function* () {
     const log = trace();
     const boom = new Error('at once');
-    const err = yield* caught(() => within(new TaskGroup(), function* (g) {
+    const err = yield* caught(() => asyncWith(new TaskGroup(), function* (g) {
       const t = g.createTask((function* (): Coro<never> {
         throw boom;
       })());

@@ -5,21 +5,8 @@ import { createTask, currentTask, sleep } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
+import { asyncWith } from '../lib/contextlib.ts';
 import { manualLoop, rejection, runVirtual, spin, thrown, trace } from './_support/virtual.ts';
-
-/** A minimal `asyncWith` (contextlib.ts is another file's job): enter, body, exit. */
-function* within<C, T>(cm: { enter(): Coro<C>; exit(error?: unknown): Coro<boolean | void> }, body: (c: C) => Coro<T>): Coro<T | undefined> {
-  const value = yield* cm.enter();
-  let result: T;
-  try {
-    result = yield* body(value);
-  } catch (err) {
-    if (yield* cm.exit(err)) return undefined;
-    throw err;
-  }
-  yield* cm.exit();
-  return result;
-}
 
 const now = (): number => getRunningLoop().time();
 
@@ -37,7 +24,7 @@ function* caught(body: () => Coro<unknown>): Coro<unknown> {
 test('the deadline passes: TimeoutError at the deadline, caused by the CancelledError', async () => {
   await runVirtual((function* () {
     const t = timeout(5);
-    const err = yield* caught(() => within(t, function* () {
+    const err = yield* caught(() => asyncWith(t, function* () {
       yield* sleep(100);
     }));
     assert.instance(err, TimeoutError);
@@ -52,7 +39,7 @@ test('the deadline passes: TimeoutError at the deadline, caused by the Cancelled
 test('the body finishes in time: its value, state EXITED, the timer disarmed', async () => {
   await runVirtual((function* () {
     const t = timeout(5);
-    const v = yield* within(t, function* (entered) {
+    const v = yield* asyncWith(t, function* (entered) {
       assert.is(entered, t, 'enter() gives the Timeout itself');
       assert.is(t.state, 'ENTERED');
       yield* sleep(1);
@@ -68,14 +55,14 @@ test('the body finishes in time: its value, state EXITED, the timer disarmed', a
 test('an error of the body passes through unchanged, expired or not', async () => {
   await runVirtual((function* () {
     const boom = new Error('boom');
-    const e1 = yield* caught(() => within(timeout(5), function* () {
+    const e1 = yield* caught(() => asyncWith(timeout(5), function* () {
       yield* sleep(1);
       throw boom;
     }));
     assert.is(e1, boom);
     // Expired, then the body turns the CancelledError into another error: that one goes on.
     const t = timeout(1);
-    const e2 = yield* caught(() => within(t, function* () {
+    const e2 = yield* caught(() => asyncWith(t, function* () {
       try {
         yield* sleep(10);
       } catch {
@@ -91,7 +78,7 @@ test('an error of the body passes through unchanged, expired or not', async () =
 test('the body swallows the cancellation: no TimeoutError, expired() is still true', async () => {
   await runVirtual((function* () {
     const t = timeout(1);
-    const v = yield* within(t, function* () {
+    const v = yield* asyncWith(t, function* () {
       try {
         yield* sleep(10);
       } catch (err) {
@@ -109,7 +96,7 @@ test('timeout(0) and a negative timeout expire before the body\'s next step', as
   await runVirtual((function* () {
     for (const seconds of [0, -1]) {
       const log = trace();
-      const err = yield* caught(() => within(timeout(seconds), function* () {
+      const err = yield* caught(() => asyncWith(timeout(seconds), function* () {
         log.log('before');
         yield* sleep(0);
         log.log('after');
@@ -124,7 +111,7 @@ test('timeout(null) never expires; timeoutAt(null) neither', async () => {
   await runVirtual((function* () {
     for (const t of [timeout(null), timeoutAt(null)]) {
       assert.is(t.when(), null);
-      yield* within(t, function* () {
+      yield* asyncWith(t, function* () {
         yield* sleep(3600);
       });
       assert.is(t.state, 'EXITED');
@@ -138,7 +125,7 @@ test('timeoutAt(when) expires at loop time `when`; when() reports it', async () 
     const t = timeoutAt(now() + 3);
     assert.is(t.when(), 5);
     assert.is(timeout(1).when(), 3, 'timeout(s) computes its deadline from the clock at creation');
-    const err = yield* caught(() => within(t, () => sleep(10)));
+    const err = yield* caught(() => asyncWith(t, () => sleep(10)));
     assert.instance(err, TimeoutError);
     assert.is(now(), 5);
   })());
@@ -149,7 +136,7 @@ test('timeoutAt(when) expires at loop time `when`; when() reports it', async () 
 test('reschedule() moves the deadline later, earlier, or removes it', async () => {
   await runVirtual((function* () {
     const later = timeout(1);
-    const e1 = yield* caught(() => within(later, function* (t) {
+    const e1 = yield* caught(() => asyncWith(later, function* (t) {
       t.reschedule(now() + 4);
       assert.is(t.when(), 4);
       yield* sleep(100);
@@ -158,7 +145,7 @@ test('reschedule() moves the deadline later, earlier, or removes it', async () =
     assert.is(now(), 4);
 
     const never = timeout(1);
-    yield* within(never, function* (t) {
+    yield* asyncWith(never, function* (t) {
       t.reschedule(null);
       yield* sleep(100);
     });
@@ -166,7 +153,7 @@ test('reschedule() moves the deadline later, earlier, or removes it', async () =
     assert.is(now(), 104);
 
     const sooner = timeout(null);
-    const e2 = yield* caught(() => within(sooner, function* (t) {
+    const e2 = yield* caught(() => asyncWith(sooner, function* (t) {
       yield* sleep(1);
       t.reschedule(now() + 0.5);
       yield* sleep(100);
@@ -179,7 +166,7 @@ test('reschedule() moves the deadline later, earlier, or removes it', async () =
 test('reschedule() to a past deadline expires before the body\'s next step', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const err = yield* caught(() => within(timeout(10), function* (t) {
+    const err = yield* caught(() => asyncWith(timeout(10), function* (t) {
       t.reschedule(now() - 1);
       log.log('rescheduled'); // the cancel never lands inside reschedule()
       yield* sleep(0);
@@ -196,11 +183,11 @@ test('reschedule() outside ENTERED is a RuntimeError naming the state', async ()
     const e1 = thrown(() => t.reschedule(5));
     assert.instance(e1, RuntimeError);
     assert.match((e1 as Error).message, /not been entered/);
-    yield* within(t, () => sleep(0));
+    yield* asyncWith(t, () => sleep(0));
     const e2 = thrown(() => t.reschedule(5));
     assert.match((e2 as Error).message, /EXITED/);
     const expired = timeout(0);
-    yield* caught(() => within(expired, function* (x) {
+    yield* caught(() => asyncWith(expired, function* (x) {
       yield* sleep(1);
       x.reschedule(100); // not reached
     }));
@@ -210,7 +197,7 @@ test('reschedule() outside ENTERED is a RuntimeError naming the state', async ()
 
 test('reschedule() while EXPIRING is refused: the cancel has already been sent', async () => {
   await runVirtual((function* () {
-    const err = yield* caught(() => within(timeout(1), function* (t) {
+    const err = yield* caught(() => asyncWith(timeout(1), function* (t) {
       try {
         yield* sleep(10);
       } catch {
@@ -231,7 +218,7 @@ test('a Timeout can be entered once; exit() must follow enter()', async () => {
     const e0 = yield* caught(() => t.exit());
     assert.instance(e0, RuntimeError);
     assert.match((e0 as Error).message, /CREATED/);
-    yield* within(t, () => sleep(0));
+    yield* asyncWith(t, () => sleep(0));
     const e1 = yield* caught(() => t.enter());
     assert.instance(e1, RuntimeError);
     assert.match((e1 as Error).message, /EXITED.*only once/);
@@ -259,8 +246,8 @@ test('nested: the inner deadline passes — inner TimeoutError, the outer goes o
   await runVirtual((function* () {
     const outer = timeout(10);
     const inner = timeout(1);
-    const v = yield* within(outer, function* () {
-      const err = yield* caught(() => within(inner, () => sleep(5)));
+    const v = yield* asyncWith(outer, function* () {
+      const err = yield* caught(() => asyncWith(inner, () => sleep(5)));
       assert.instance(err, TimeoutError);
       yield* sleep(2);
       return 'outer finished';
@@ -277,9 +264,9 @@ test('nested: the outer deadline passes — the inner sees CancelledError, the o
     const outer = timeout(1);
     const inner = timeout(10);
     let innerSaw: unknown;
-    const err = yield* caught(() => within(outer, function* () {
+    const err = yield* caught(() => asyncWith(outer, function* () {
       try {
-        yield* within(inner, () => sleep(5));
+        yield* asyncWith(inner, () => sleep(5));
       } catch (e) {
         innerSaw = e;
         throw e;
@@ -299,9 +286,9 @@ test('nested: both deadlines at once — the inner lets the CancelledError throu
     const outer = timeout(1);
     const inner = timeout(1);
     let innerSaw: unknown;
-    const err = yield* caught(() => within(outer, function* () {
+    const err = yield* caught(() => asyncWith(outer, function* () {
       try {
-        yield* within(inner, () => sleep(5));
+        yield* asyncWith(inner, () => sleep(5));
       } catch (e) {
         innerSaw = e;
         throw e;
@@ -318,7 +305,7 @@ test('nested: both deadlines at once — the inner lets the CancelledError throu
 test('an outside cancel() during the timeout is a CancelledError, never a TimeoutError', async () => {
   await runVirtual((function* () {
     const t = timeout(10);
-    const child = createTask(within(t, () => sleep(100)));
+    const child = createTask(asyncWith(t, () => sleep(100)));
     yield* sleep(1);
     child.cancel('stop');
     const err = yield* caught(() => child);
@@ -331,7 +318,7 @@ test('an outside cancel() during the timeout is a CancelledError, never a Timeou
 test('an outside cancel() and the deadline at the same moment: CancelledError wins', async () => {
   await runVirtual((function* () {
     const t = timeout(1);
-    const child = createTask(within(t, () => sleep(100)));
+    const child = createTask(asyncWith(t, () => sleep(100)));
     // Two timers due at 1: both requests reach the child in one iteration, before its next step.
     getRunningLoop().callLater(1, () => child.cancel());
     const err = yield* caught(() => child);
@@ -352,7 +339,7 @@ test('a task already being cancelled on entry: the deadline still yields Timeout
       // handled, but not uncancelled: cancelling() stays 1
     }
     assert.is(task.cancelling(), 1);
-    const err = yield* caught(() => within(timeout(1), () => sleep(5)));
+    const err = yield* caught(() => asyncWith(timeout(1), () => sleep(5)));
     assert.instance(err, TimeoutError, 'the count came back to the entry value (1)');
     assert.is(task.cancelling(), 1);
     task.uncancel();
@@ -362,7 +349,7 @@ test('a task already being cancelled on entry: the deadline still yields Timeout
 test('the body catches the timeout\'s cancel and awaits again: not cancelled twice', async () => {
   await runVirtual((function* () {
     const log = trace();
-    const v = yield* within(timeout(1), function* () {
+    const v = yield* asyncWith(timeout(1), function* () {
       try {
         yield* sleep(5);
       } catch {
