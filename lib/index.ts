@@ -17,3 +17,7 @@ export { run, type RunOptions } from './runners.ts';
 export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, ValueError, type BarrierState } from './locks.ts';
 export { Queue, PriorityQueue, LifoQueue, pythonCompare, type PriorityQueueOptions } from './queues.ts';
+export {
+  StreamReader, StreamWriter, Server, openConnection, startServer, ConnectionResetError, DEFAULT_LIMIT,
+  type OpenConnectionOptions, type StartServerOptions, type ClientConnectedHandler, type ExtraInfoName, type FlowControlled,
+} from './streams.ts';

@@ -932,8 +932,9 @@ type ServerState = 'STARTING' | 'SERVING' | 'CLOSING' | 'CLOSED';
  * A listening server: what startServer returns. asyncio: `asyncio.Server`.
  *
  * Invariants:
- * - States: STARTING ─'listening'─▶ SERVING ─close()─▶ CLOSING ─Node's 'close' (every
- *   connection ended)─▶ CLOSED. A failed listen goes STARTING ─▶ CLOSED.
+ * - States: STARTING ─'listening'─▶ SERVING ─close()─▶ CLOSING ─Node's 'close' and
+ *   every connection's 'close' (`#nodeClosed`, `#writers` empty)─▶ CLOSED. A failed
+ *   listen goes STARTING ─▶ CLOSED.
  * - In SERVING the server holds one I/O reference on the loop (a listening socket is
  *   an I/O source: tasks waiting for clients are not deadlocked); close() drops it.
  * - `#writers` holds a writer per open connection, removed on the socket's 'close'.
@@ -952,6 +953,7 @@ export class Server {
   #listenWaiter: Future<void> | null = null;
   #closeWaiters: Future<void>[] = [];
   #serveWaiter: Future<void> | null = null;
+  #nodeClosed = false;
   readonly #writers = new Set<StreamWriter>();
 
   /** @internal Use startServer(). */
@@ -1120,7 +1122,10 @@ export class Server {
     const protocol = new _StreamProtocol(socket, reader, this.#isTls, 'OPEN');
     const writer = new StreamWriter(protocol, reader);
     this.#writers.add(writer);
-    protocol.onClosed = () => this.#writers.delete(writer);
+    protocol.onClosed = () => {
+      this.#writers.delete(writer);
+      this.#maybeClosed();
+    };
     this.#loop.callSoon(this.#startHandler, reader, writer);
   };
 
@@ -1148,11 +1153,19 @@ export class Server {
     }
   };
 
+  /** Node's 'close' comes when its own count of connections is 0 — before their sockets' 'close'. */
   #onClose = (): void => {
     if (this.#state === 'SERVING') this.#loop._ioUnref();
+    this.#nodeClosed = true;
+    this.#maybeClosed();
+  };
+
+  /** → CLOSED once Node closed the listener and every connection's socket closed. */
+  #maybeClosed(): void {
+    if (!this.#nodeClosed || this.#writers.size > 0) return;
     this.#state = 'CLOSED';
     settleAll(this.#closeWaiters, null);
-  };
+  }
 
   toString(): string {
     const where = this.#address ? ` ${this.#address.address}:${this.#address.port}` : '';

@@ -1,0 +1,741 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Buffer } from 'node:buffer';
+import type * as net from 'node:net';
+import { run } from '../lib/runners.ts';
+import { createTask, sleep } from '../lib/tasks.ts';
+import { getRunningLoop } from '../lib/events.ts';
+import { CancelledError, DeadlockError, IncompleteReadError, LimitOverrunError, RuntimeError } from '../lib/exceptions.ts';
+import type { Coro } from '../lib/coroutines.ts';
+import type { ExceptionContext } from '../lib/loop.ts';
+import {
+  ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, openConnection, startServer, _ChunkBuffer,
+} from '../lib/streams.ts';
+import { closedPort, hasIpv6Loopback, startBytesServer, testCert } from './_support/servers.ts';
+import { rng } from './_support/bytes.ts';
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+const s = (buf: Uint8Array): string => Buffer.from(buf).toString('latin1');
+const ioWaits = (): number => getRunningLoop()._ioWaitCount();
+
+/** Runs `body` as the main coroutine through the real driver. */
+function go<T>(body: () => Coro<T>, options?: Parameters<typeof run>[1]): Promise<T> {
+  return run(body(), options);
+}
+
+/** Throws what `body` throws, or fails. */
+function* caught(body: Coro<unknown>): Coro<any> {
+  try {
+    yield* body;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected an error');
+}
+
+/** Waits (bounded) until `cond()` holds. */
+function* until(cond: () => boolean, what: string, seconds = 2): Coro<void> {
+  for (let i = 0; i < seconds * 100; i++) {
+    if (cond()) return;
+    yield* sleep(0.01);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Feeds `pieces` to `reader`, one per loop iteration, then EOF (if `eof`). */
+function* feeder(reader: StreamReader, pieces: Uint8Array[], eof = true): Coro<void> {
+  for (const piece of pieces) {
+    reader.feedData(piece);
+    yield* sleep(0);
+  }
+  if (eof) reader.feedEof();
+}
+
+const bytewise = (text: string): Buffer[] => [...b(text)].map((byte) => Buffer.from([byte]));
+
+function randomSplits(text: string, seed: number): Buffer[] {
+  const all = b(text);
+  const random = rng(seed);
+  const out: Buffer[] = [];
+  for (let at = 0; at < all.length;) {
+    const n = 1 + Math.floor(random() * 5);
+    out.push(all.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
+// The receive buffer and the reader, fed by hand
+// ---------------------------------------------------------------------------------
+
+test('ChunkBuffer: take() returns a view when one chunk holds the bytes, copies across chunks', () => {
+  const buf = new _ChunkBuffer();
+  const first = b('hello ');
+  buf.push(first);
+  buf.push(b(''));
+  buf.push(b('world'));
+  assert.is(buf.size, 11);
+  const he = buf.take(2);
+  assert.is(he.buffer, first.buffer, 'a view of the first chunk');
+  assert.is(s(he), 'he');
+  assert.is(s(buf.take(6)), 'llo wo');
+  assert.is(buf.indexOf(b('ld'), 0), 1);
+  assert.is(buf.startsWith(b('rl'), 0), true);
+  assert.is(buf.startsWith(b('rlx'), 0), false);
+  assert.is(s(buf.takeAll()), 'rld');
+  assert.is(buf.size, 0);
+  assert.is(buf.takeAll().length, 0);
+});
+
+test('ChunkBuffer: a separator is found anywhere, also straddling seams, from any offset', () => {
+  const text = 'ab\r\n\r\ncd\r\nxx\r\n\r\n';
+  for (const pieces of [[b(text)], bytewise(text), randomSplits(text, 1), randomSplits(text, 2)]) {
+    const buf = new _ChunkBuffer();
+    for (const p of pieces) buf.push(p);
+    for (let from = 0; from <= text.length; from++) {
+      assert.is(buf.indexOf(b('\r\n\r\n'), from), text.indexOf('\r\n\r\n', from), `from ${from}`);
+      assert.is(buf.indexOf(b('\n'), from), text.indexOf('\n', from));
+    }
+    assert.is(buf.indexOf(b('zz'), 0), -1);
+    assert.is(buf.startsWith(b('cd'), 6), true);
+  }
+});
+
+test('ChunkBuffer: consuming many small chunks compacts the list', () => {
+  const buf = new _ChunkBuffer();
+  for (let i = 0; i < 5000; i++) buf.push(Buffer.from([i & 0xff]));
+  for (let i = 0; i < 4000; i++) assert.is(buf.take(1)[0], i & 0xff);
+  assert.is(buf.size, 1000);
+  assert.is(buf.indexOf(Buffer.from([4000 & 0xff]), 0), 0);
+  buf.drop(1000);
+  assert.is(buf.size, 0);
+});
+
+test('readline, readuntil and readexactly give the same answers whole, bytewise and in random splits', async () => {
+  const text = 'first line\nHTTP/1.1 200 OK\r\nA: b\r\n\r\n0123456789tail';
+  const splits = [[b(text)], bytewise(text), randomSplits(text, 7), randomSplits(text, 42)];
+  for (const pieces of splits) {
+    const got = await go(function* () {
+      const reader = new StreamReader();
+      createTask(feeder(reader, pieces));
+      const out: string[] = [];
+      out.push(s(yield* reader.readline()));
+      out.push(s(yield* reader.readuntil('\r\n\r\n')));
+      out.push(s(yield* reader.readexactly(10)));
+      out.push(s(yield* reader.read()));
+      out.push(String(reader.atEof()));
+      return out;
+    });
+    assert.equal(got, ['first line\n', 'HTTP/1.1 200 OK\r\nA: b\r\n\r\n', '0123456789', 'tail', 'true']);
+  }
+});
+
+test('readexactly throws IncompleteReadError with the partial bytes at EOF', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    createTask(feeder(reader, bytewise('abc')));
+    const err = yield* caught(reader.readexactly(5));
+    assert.instance(err, IncompleteReadError);
+    assert.is(s(err.partial), 'abc');
+    assert.is(err.expected, 5);
+    assert.is(reader.atEof(), true);
+    assert.is((yield* reader.readexactly(0)).length, 0);
+    assert.throws(() => reader.readexactly(-1).next(), (e: unknown) => e instanceof RangeError);
+  });
+});
+
+test('readuntil throws IncompleteReadError (expected null) at EOF without the separator; readline returns the partial line', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    reader.feedData(b('no separator'));
+    reader.feedEof();
+    const err = yield* caught(reader.readuntil('\r\n'));
+    assert.instance(err, IncompleteReadError);
+    assert.is(s(err.partial), 'no separator');
+    assert.is(err.expected, null);
+    const r2 = new StreamReader();
+    r2.feedData(b('last'));
+    r2.feedEof();
+    assert.is(s(yield* r2.readline()), 'last');
+    assert.is(s(yield* r2.readline()), '');
+    assert.throws(() => r2.readuntil('').next(), (e: unknown) => e instanceof RangeError);
+  });
+});
+
+test('readuntil past the limit: LimitOverrunError, nothing consumed (separator not found / found too far)', async () => {
+  await go(function* () {
+    const reader = new StreamReader(4);
+    reader.feedData(b('abcdefgh'));
+    const err = yield* caught(reader.readuntil('\n'));
+    assert.instance(err, LimitOverrunError);
+    assert.match(err.message, /not found/);
+    assert.is(err.consumed, 8);
+    assert.is(s(yield* reader.readexactly(8)), 'abcdefgh', 'nothing was consumed');
+    reader.feedData(b('0123456\nok\n'));
+    const err2 = yield* caught(reader.readuntil('\n'));
+    assert.match(err2.message, /found, but chunk is longer than limit/);
+    assert.is(err2.consumed, 7);
+  });
+});
+
+test('readline past the limit discards the long line and throws; the next line reads fine', async () => {
+  await go(function* () {
+    const reader = new StreamReader(4);
+    reader.feedData(b('0123456\nok\n'));
+    const err = yield* caught(reader.readline());
+    assert.instance(err, LimitOverrunError);
+    assert.is(s(yield* reader.readline()), 'ok\n');
+    reader.feedData(b('waytoolong'));
+    yield* caught(reader.readline());
+    assert.is(reader.atEof(), false);
+    reader.feedData(b('x\n'));
+    assert.is(s(yield* reader.readline()), 'x\n', 'everything before was dropped');
+  });
+});
+
+test('read(-1) collects every chunk until EOF; read(n) returns at most n, a view of one chunk', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    createTask(feeder(reader, [b('a'), b('bc'), b('def')]));
+    assert.is(s(yield* reader.read()), 'abcdef');
+    assert.is((yield* reader.read()).length, 0, 'at EOF read() returns empty');
+    assert.is((yield* reader.read(10)).length, 0);
+    const r2 = new StreamReader();
+    const chunk = b('0123456789');
+    r2.feedData(chunk);
+    const head = yield* r2.read(4);
+    assert.is(s(head), '0123');
+    assert.is(head.buffer, chunk.buffer, 'no copy');
+    assert.is((yield* r2.read(0)).length, 0);
+    r2.feedData(new Uint8Array([65, 66]));
+    assert.is(s(yield* r2.read(100)), '456789AB', 'spanning chunks, up to n');
+    r2.feedData(b('x'));
+    r2.feedEof();
+    assert.is(s(yield* r2.read()), 'x', 'one chunk left: returned as is');
+  });
+});
+
+test('a second coroutine reading while one waits gets a RuntimeError', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    const first = createTask(reader.read(10));
+    yield* sleep(0);
+    const err = yield* caught(reader.readline());
+    assert.instance(err, RuntimeError);
+    assert.match(err.message, /already waiting/);
+    reader.feedData(b('hi'));
+    assert.is(s(yield* first), 'hi');
+  });
+});
+
+test('setException wakes the waiting read with the error, and every later read throws it', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    const waiting = createTask(reader.read());
+    yield* sleep(0);
+    const boom = new Error('boom');
+    reader.setException(boom);
+    assert.is(yield* caught(waiting), boom);
+    assert.is(reader.exception(), boom);
+    for (const op of [reader.read(1), reader.readline(), reader.readexactly(1), reader.readuntil('x')]) {
+      assert.is(yield* caught(op), boom);
+    }
+    assert.throws(() => { reader.feedEof(); reader.feedData(b('late')); }, /after feedEof/);
+  });
+});
+
+test('cancelling a read leaves the reader consistent: the next read gets the data', async () => {
+  await go(function* () {
+    const reader = new StreamReader();
+    const task = createTask(reader.readexactly(4));
+    yield* sleep(0);
+    reader.feedData(b('ab'));
+    task.cancel();
+    assert.instance(yield* caught(task), CancelledError);
+    reader.feedData(b('cd'));
+    assert.is(s(yield* reader.readexactly(4)), 'abcd');
+    assert.match(String(reader), /<StreamReader 0 bytes>/);
+  });
+});
+
+test('flow control: the transport pauses above 2 × limit and resumes at or below the limit', async () => {
+  await go(function* () {
+    const trace: string[] = [];
+    const reader = new StreamReader(4);
+    reader._setTransport({ pause: () => trace.push('pause'), resume: () => trace.push('resume') });
+    reader.feedData(b('12345678'));
+    assert.equal(trace, [], 'exactly 2 × limit: not paused');
+    reader.feedData(b('9'));
+    assert.equal(trace, ['pause']);
+    assert.match(String(reader), /paused/);
+    yield* reader.read(3);
+    assert.equal(trace, ['pause'], '6 bytes left: still above the limit');
+    yield* reader.read(2);
+    assert.equal(trace, ['pause', 'resume']);
+    reader.feedData(b('abcdefghij'));
+    assert.equal(trace, ['pause', 'resume', 'pause']);
+    const task = createTask(reader.readexactly(20));
+    yield* sleep(0);
+    assert.equal(trace, ['pause', 'resume', 'pause', 'resume'], 'a read that needs more resumes before waiting');
+    assert.is(ioWaits(), 1, 'a reader with a transport counts as an I/O wait');
+    reader.feedData(b('0123456789'));
+    assert.is((yield* task).length, 20);
+    assert.is(ioWaits(), 0);
+    assert.throws(() => new StreamReader(0), (e: unknown) => e instanceof RangeError);
+    assert.is(new StreamReader().limit, DEFAULT_LIMIT);
+  });
+});
+
+test('a read on a reader nobody feeds is a deadlock, not an I/O wait', async () => {
+  const err = await go(function* () {
+    yield* new StreamReader().read();
+  }).catch((e: unknown) => e);
+  assert.instance(err, DeadlockError);
+});
+
+// ---------------------------------------------------------------------------------
+// Over loopback sockets
+// ---------------------------------------------------------------------------------
+
+function* echoHandler(reader: StreamReader, writer: StreamWriter): Coro<void> {
+  for (;;) {
+    const line = yield* reader.readline();
+    if (line.length === 0) break;
+    writer.write(line);
+    yield* writer.drain();
+  }
+  writer.close();
+  yield* writer.waitClosed();
+}
+
+test('echo round trip: startServer + openConnection; the I/O count returns to 0', async () => {
+  await go(function* () {
+    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    assert.is(ioWaits(), 1, 'a listening server is an I/O source');
+    assert.is(server.isServing(), true);
+    assert.is(server.sockets.length, 1);
+    const [reader, writer] = yield* openConnection('127.0.0.1', server.port);
+    writer.write('hello\n');
+    writer.writelines([b('wor'), 'ld\n', '']);
+    yield* writer.drain();
+    assert.is(s(yield* reader.readline()), 'hello\n');
+    assert.is(s(yield* reader.readline()), 'world\n');
+    assert.is(server.connections.size, 1);
+    const [host, port] = writer.getExtraInfo('peername') as [string, number];
+    assert.is(host, '127.0.0.1');
+    assert.is(port, server.port);
+    assert.is((writer.getExtraInfo('sockname') as [string, number])[0], '127.0.0.1');
+    assert.is(writer.getExtraInfo('socket'), writer.transport);
+    assert.is(writer.getExtraInfo('peercert', 'none'), 'none');
+    assert.is(writer.transport.listenerCount('error') >= 1, true, "an 'error' listener for the whole life");
+    writer.close();
+    assert.is(writer.isClosing(), true);
+    writer.close();
+    yield* writer.waitClosed();
+    assert.match(String(writer), /closed tcp/);
+    server.close();
+    yield* server.waitClosed();
+    assert.is(server.isServing(), false);
+    assert.is(server.sockets.length, 0);
+    yield* sleep(0); // the handler's task runs the end of its waitClosed()
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('read(-1) reads a response to EOF from an exact-bytes server', async () => {
+  const srv = await startBytesServer((socket) => {
+    socket.write('part one, ');
+    setTimeout(() => socket.end('part two'), 10);
+  });
+  await go(function* () {
+    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
+    assert.is(s(yield* reader.read()), 'part one, part two');
+    assert.is(reader.atEof(), true);
+    assert.is(ioWaits(), 0);
+    writer.close();
+    yield* writer.waitClosed();
+  });
+  await srv.close();
+});
+
+test('writeEof half-closes: the server reads to EOF, then answers', async () => {
+  await go(function* () {
+    const server = yield* startServer(function* (reader, writer) {
+      const all = yield* reader.read();
+      writer.write(`got ${all.length} bytes`);
+      writer.close();
+    }, '127.0.0.1', 0);
+    const [reader, writer] = yield* openConnection('127.0.0.1', server.port);
+    assert.is(writer.canWriteEof(), true);
+    writer.write('12345');
+    writer.writeEof();
+    writer.writeEof();
+    assert.throws(() => writer.write('more'), /after writeEof/);
+    assert.is(s(yield* reader.read()), 'got 5 bytes');
+    yield* writer.waitClosed();
+    server.close();
+    yield* server.waitClosed();
+  });
+});
+
+test('drain() waits while the peer does not read, and returns once it does', async () => {
+  let peer: net.Socket | null = null;
+  const srv = await startBytesServer((socket) => {
+    peer = socket;
+    socket.pause();
+  });
+  await go(function* () {
+    const [, writer] = yield* openConnection('127.0.0.1', srv.port);
+    const chunk = Buffer.alloc(64 * 1024, 120);
+    for (let i = 0; i < 1000 && !writer.transport.writableNeedDrain; i++) writer.write(chunk);
+    assert.is(writer.transport.writableNeedDrain, true, 'the socket buffer filled up');
+    const draining = createTask(writer.drain());
+    yield* sleep(0.05);
+    assert.is(draining.done(), false, 'drain waits for the slow reader');
+    assert.is(ioWaits(), 1, 'a drain is an I/O wait');
+    peer!.resume();
+    yield* draining;
+    assert.is(ioWaits(), 0);
+    yield* writer.drain();
+    writer.close();
+    yield* writer.waitClosed();
+  });
+  await srv.close();
+});
+
+test('cancelling a drain() takes it off the list and the I/O count; a later drain still works', async () => {
+  let peer: net.Socket | null = null;
+  const srv = await startBytesServer((socket) => {
+    peer = socket;
+    socket.pause();
+  });
+  await go(function* () {
+    const [, writer] = yield* openConnection('127.0.0.1', srv.port);
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let i = 0; i < 1000 && !writer.transport.writableNeedDrain; i++) writer.write(chunk);
+    const a = createTask(writer.drain());
+    const c = createTask(writer.drain());
+    yield* sleep(0.01);
+    assert.is(ioWaits(), 2);
+    a.cancel();
+    assert.instance(yield* caught(a), CancelledError);
+    assert.is(ioWaits(), 1);
+    peer!.resume();
+    yield* c;
+    assert.is(ioWaits(), 0);
+    writer.close();
+  });
+  await srv.close();
+});
+
+test('ECONNREFUSED reaches the awaiting task as the thrown error', async () => {
+  const port = await closedPort();
+  await go(function* () {
+    const err = yield* caught(openConnection('127.0.0.1', port));
+    assert.is(err.code, 'ECONNREFUSED');
+    assert.match(err.message, /ECONNREFUSED/);
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('a DNS failure is thrown in the task', async () => {
+  await go(function* () {
+    const err = yield* caught(openConnection('no-such-host.invalid', 80));
+    assert.ok(['ENOTFOUND', 'EAI_AGAIN'].includes(err.code), String(err.code));
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('a server that resets the connection: the waiting read throws ECONNRESET, and so do drain, write and waitClosed', async () => {
+  const srv = await startBytesServer((socket) => {
+    socket.write('some data');
+    setTimeout(() => socket.resetAndDestroy(), 20);
+  });
+  await go(function* () {
+    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
+    assert.is(s(yield* reader.read(100)), 'some data');
+    const err = yield* caught(reader.read(100));
+    assert.is(err.code, 'ECONNRESET');
+    assert.is(reader.exception(), err);
+    assert.is(yield* caught(writer.drain()), err);
+    assert.throws(() => writer.write('x'), (e: any) => e === err);
+    assert.is(yield* caught(writer.waitClosed()), err);
+    assert.is(writer.isClosing(), true);
+    assert.is(ioWaits(), 0);
+  });
+  await srv.close();
+});
+
+test("a reset while nobody reads is stored, never an unhandled 'error' event; the next read throws it", async () => {
+  const uncaught: unknown[] = [];
+  const spy = (e: unknown): void => { uncaught.push(e); };
+  process.on('uncaughtException', spy);
+  const srv = await startBytesServer((socket) => setTimeout(() => socket.resetAndDestroy(), 5));
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
+      yield* until(() => writer.isClosing(), 'the reset');
+      assert.is((yield* caught(reader.readline())).code, 'ECONNRESET');
+      assert.is((yield* caught(writer.drain())).code, 'ECONNRESET');
+    });
+  } finally {
+    process.off('uncaughtException', spy);
+    await srv.close();
+  }
+  assert.equal(uncaught, []);
+});
+
+test('the peer closing cleanly: reads see EOF; once the socket closed, write and drain throw ConnectionResetError', async () => {
+  const srv = await startBytesServer((socket) => socket.end());
+  const tlsSrv = await startBytesServer((socket) => socket.end(), { tls: testCert });
+  await go(function* () {
+    // TLS does not stay half-open: the peer's close closes our socket too.
+    const [reader, writer] = yield* openConnection('127.0.0.1', tlsSrv.port, { tls: { ca: testCert.cert } });
+    assert.is((yield* reader.read()).length, 0);
+    yield* until(() => writer.isClosing(), 'the close');
+    assert.throws(() => writer.write('x'), (e: unknown) => e instanceof ConnectionResetError);
+    const err = yield* caught(writer.drain());
+    assert.instance(err, ConnectionResetError);
+    assert.is(err.code, 'ECONNRESET');
+    yield* writer.waitClosed();
+  });
+  await tlsSrv.close();
+  await go(function* () {
+    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
+    assert.is((yield* reader.read()).length, 0);
+    writer.close();
+    yield* writer.waitClosed();
+    yield* writer.waitClosed();
+    assert.throws(() => writer.write('x'), /after close/);
+  });
+  await srv.close();
+});
+
+test('cancelling a task blocked in a socket read: the I/O count returns to 0 and the next read works', async () => {
+  let peer: net.Socket | null = null;
+  const srv = await startBytesServer((socket) => { peer = socket; });
+  await go(function* () {
+    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
+    const task = createTask(reader.readline());
+    yield* sleep(0.01);
+    assert.is(ioWaits(), 1, 'the blocked read is one I/O wait');
+    task.cancel();
+    assert.instance(yield* caught(task), CancelledError);
+    assert.is(ioWaits(), 0);
+    peer!.write('after cancel\n');
+    assert.is(s(yield* reader.readline()), 'after cancel\n');
+    assert.is(ioWaits(), 0);
+    writer.close();
+    yield* writer.waitClosed();
+  });
+  await srv.close();
+});
+
+test('flow control over a socket: paused while more than 2 × limit is buffered, resumed by reading', async () => {
+  const total = 256 * 1024;
+  const srv = await startBytesServer((socket) => socket.end(Buffer.alloc(total, 97)));
+  await go(function* () {
+    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port, { limit: 8 * 1024 });
+    yield* until(() => writer.transport.isPaused(), 'the pause');
+    let got = 0;
+    for (let i = 0; i < 1000 && got < total; i++) got += (yield* reader.read(4096)).length;
+    assert.is(got, total);
+    assert.is(writer.transport.isPaused(), false);
+    assert.is((yield* reader.read()).length, 0);
+    writer.close();
+  });
+  await srv.close();
+});
+
+test('server close(): stops listening at once; waitClosed() waits for the open connections', async () => {
+  await go(function* () {
+    let handlerDone = false;
+    const server = yield* startServer(function* (reader, writer) {
+      yield* reader.read();
+      writer.close();
+      handlerDone = true;
+    }, '127.0.0.1', 0);
+    const port = server.port;
+    const [, writer] = yield* openConnection('127.0.0.1', port);
+    yield* until(() => ioWaits() === 2, 'the handler to wait in read()');
+    server.close();
+    server.close();
+    assert.is(ioWaits(), 1, 'the blocked handler read; the server no longer counts');
+    assert.is((yield* caught(openConnection('127.0.0.1', port))).code, 'ECONNREFUSED');
+    const closing = createTask(server.waitClosed());
+    yield* sleep(0.02);
+    assert.is(closing.done(), false, 'a connection is still open');
+    assert.match(String(server), /closing 127\.0\.0\.1:\d+ 1 connections/);
+    writer.close();
+    yield* closing;
+    assert.is(handlerDone, true);
+    assert.is(server.connections.size, 0);
+    assert.is(server.address().port, port, 'the address is kept after close');
+    yield* server.waitClosed();
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('closeClients() and abortClients() end the open connections', async () => {
+  await go(function* () {
+    const server = yield* startServer(function* (reader) { yield* reader.read(); }, '127.0.0.1', 0);
+    const [r1] = yield* openConnection('127.0.0.1', server.port);
+    yield* until(() => server.connections.size === 1, 'one connection');
+    server.closeClients();
+    assert.is((yield* r1.read()).length, 0, 'closed: EOF');
+    const [r2] = yield* openConnection('127.0.0.1', server.port);
+    yield* until(() => server.connections.size === 1, 'another connection');
+    server.abortClients();
+    try {
+      assert.is((yield* r2.read()).length, 0);
+    } catch (err) {
+      assert.is((err as { code: string }).code, 'ECONNRESET');
+    }
+    yield* server.exit();
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('a handler that throws: reported to the loop exception handler, and its connection closed', async () => {
+  const reports: ExceptionContext[] = [];
+  await go(function* () {
+    const server = yield* startServer(function* () {
+      yield* sleep(0);
+      throw new Error('handler failed');
+    }, '127.0.0.1', 0);
+    const [reader] = yield* openConnection('127.0.0.1', server.port);
+    assert.is((yield* reader.read()).length, 0, 'the server closed the connection');
+    yield* until(() => reports.length === 1, 'the report');
+    assert.match(reports[0]!.message, /client_connected_cb/);
+    assert.match(String(reports[0]!.exception), /handler failed/);
+    server.close();
+    yield* server.waitClosed();
+  }, { exceptionHandler: (_loop, context) => { reports.push(context); } });
+});
+
+test('a task waiting for a client while the server listens is not a deadlock', async () => {
+  const got = await go(function* () {
+    const fut = getRunningLoop().createFuture<string>();
+    const server = yield* startServer(function* (reader, writer) {
+      fut.setResult(s(yield* reader.readline()));
+      writer.close();
+    }, '127.0.0.1', 0);
+    const port = server.port;
+    // A client made outside the loop, as another process would.
+    setTimeout(() => {
+      void (async () => {
+        const srv = await import('node:net');
+        const sock = srv.connect(port, '127.0.0.1', () => sock.end('from outside\n'));
+        sock.on('error', () => {});
+      })();
+    }, 20);
+    const line = yield* fut;
+    server.close();
+    yield* server.waitClosed();
+    return line;
+  });
+  assert.is(got, 'from outside\n');
+});
+
+test('serveForever(): returns after close(), and on cancellation closes the server', async () => {
+  await go(function* () {
+    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const serving = createTask(server.serveForever());
+    yield* sleep(0);
+    assert.instance(yield* caught(server.serveForever()), RuntimeError);
+    server.close();
+    yield* serving;
+    assert.instance(yield* caught(server.serveForever()), RuntimeError);
+    const s2 = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const t2 = createTask(s2.serveForever());
+    yield* sleep(0);
+    t2.cancel();
+    assert.instance(yield* caught(t2), CancelledError);
+    assert.is(s2.isServing(), false);
+    assert.is(yield* s2.enter(), s2);
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('listening on a port in use throws EADDRINUSE in the task', async () => {
+  await go(function* () {
+    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const err = yield* caught(startServer(echoHandler, '127.0.0.1', server.port));
+    assert.is(err.code, 'EADDRINUSE');
+    assert.is(ioWaits(), 1);
+    yield* server.exit();
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('an IPv6 loopback (::1) round trip, if available', async () => {
+  if (!(await hasIpv6Loopback())) return;
+  await go(function* () {
+    const server = yield* startServer(echoHandler, '::1', 0);
+    const [reader, writer] = yield* openConnection('::1', server.port);
+    writer.write('six\n');
+    assert.is(s(yield* reader.readline()), 'six\n');
+    assert.is((writer.getExtraInfo('peername') as [string, number])[0], '::1');
+    writer.close();
+    yield* server.exit();
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// TLS
+// ---------------------------------------------------------------------------------
+
+test('TLS: a self-signed server is refused by default with a certificate error', async () => {
+  const srv = await startBytesServer((socket) => socket.end('never read'), { tls: testCert });
+  await go(function* () {
+    const err = yield* caught(openConnection('127.0.0.1', srv.port, { tls: true }));
+    assert.is(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    assert.match(err.message, /self[- ]signed/);
+    assert.is(ioWaits(), 0);
+  });
+  await srv.close();
+});
+
+test('TLS: with the test CA trusted, an echo round trip works (by IP and by host name)', async () => {
+  await go(function* () {
+    const server = yield* startServer(echoHandler, '127.0.0.1', 0, { tls: testCert });
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const [reader, writer] = yield* openConnection(host, server.port, { tls: { ca: testCert.cert } });
+      writer.write('secret\n');
+      assert.is(s(yield* reader.readline()), 'secret\n');
+      assert.is(writer.canWriteEof(), false);
+      assert.throws(() => writer.writeEof(), /not supported on TLS/);
+      assert.is((writer.getExtraInfo('peercert') as { subject: { CN: string } }).subject.CN, 'localhost');
+      assert.ok(writer.getExtraInfo('cipher'));
+      assert.match(String(writer), /open tls/);
+      writer.close();
+      yield* writer.waitClosed();
+    }
+    yield* server.exit();
+    assert.is(ioWaits(), 0);
+  });
+});
+
+test('connect abandoned: an AbortSignal, or cancellation, destroys the socket and frees the I/O count', async () => {
+  // A TCP server that never answers the TLS handshake: the connect stays pending.
+  const srv = await startBytesServer((socket) => socket.resume());
+  await go(function* () {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up')), 20);
+    const err = yield* caught(openConnection('127.0.0.1', srv.port, { tls: true, signal: controller.signal }));
+    assert.is(err.message, 'gave up');
+    assert.is(ioWaits(), 0);
+    const aborted = AbortSignal.abort(new Error('already'));
+    assert.is((yield* caught(openConnection('127.0.0.1', srv.port, { signal: aborted }))).message, 'already');
+    const task = createTask(openConnection('127.0.0.1', srv.port, { tls: true }));
+    yield* until(() => ioWaits() === 1 && srv.connections.length === 2, 'the connect');
+    task.cancel();
+    assert.instance(yield* caught(task), CancelledError);
+    assert.is(ioWaits(), 0);
+    yield* until(() => srv.connections[1]!.readableEnded, 'the peer to see the close');
+  });
+  await srv.close();
+});
+
+test.run();
