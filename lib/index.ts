@@ -21,3 +21,10 @@ export {
   StreamReader, StreamWriter, Server, openConnection, startServer, ConnectionResetError, DEFAULT_LIMIT,
   type OpenConnectionOptions, type StartServerOptions, type ClientConnectedHandler, type ExtraInfoName, type FlowControlled,
 } from './streams.ts';
+export { Timeout, timeout, timeoutAt, withTimeout, type TimeoutState } from './timeouts.ts';
+export { TaskGroup, type TaskGroupState, type AbortReason } from './taskgroups.ts';
+export {
+  waitFor, wait, asCompleted, AsCompleted, shield, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED,
+  type ReturnWhen, type WaitOptions, type AsCompletedOptions,
+} from './wait.ts';
+export { eagerTaskFactory, createEagerTaskFactory, type TaskFactory, type TaskConstructor } from './eager.ts';

@@ -18,6 +18,7 @@ import { type Awaitable, ensureFuture } from './tasks.ts';
 import { CancelledError, TimeoutError } from './exceptions.ts';
 import { type Coro, isCoroutine } from './coroutines.ts';
 import { withTimeout } from './timeouts.ts';
+import { ValueError } from './locks.ts';
 
 // ---- waitFor ----
 
@@ -97,6 +98,8 @@ export interface WaitOptions {
  * `[done, pending]`. It never cancels anything and never throws on timeout: the
  * pending ones are simply still running. Coroutines are refused (as in asyncio 3.11+):
  * wrap each in `createTask()` so that you hold the task you will find in the sets.
+ * Misuse throws at the call: an empty collection or an unknown `returnWhen` is a
+ * ValueError, a coroutine or a single future a TypeError.
  *
  * @example
  * const [done, pending] = yield* wait([t1, t2, t3], { returnWhen: FIRST_COMPLETED, timeout: 5 });
@@ -113,14 +116,14 @@ function checkWaitArguments<F extends Future<unknown>>(futures: Iterable<F>, opt
     throw new TypeError('wait() expects a collection of futures (e.g. an array of tasks), not a single one: wait([task]).');
   }
   const set = new Set(futures);
-  if (set.size === 0) throw new RangeError('wait() of an empty collection: give it at least one future or task.');
+  if (set.size === 0) throw new ValueError('wait() of an empty collection: give it at least one future or task.');
   for (const f of set as Set<unknown>) {
     if (isCoroutine(f)) throw new TypeError('wait() does not take coroutines (as asyncio 3.11+): wrap each one with createTask(coro) and wait on the tasks.');
     if (!(f instanceof Future)) throw new TypeError(`wait() expects futures or tasks, got ${String(f)}.`);
   }
   const when = options.returnWhen ?? ALL_COMPLETED;
   if (when !== FIRST_COMPLETED && when !== FIRST_EXCEPTION && when !== ALL_COMPLETED) {
-    throw new RangeError(`wait(): invalid returnWhen ${String(when)}; use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED.`);
+    throw new ValueError(`wait(): invalid returnWhen ${String(when)}; use FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED.`);
   }
   return set;
 }

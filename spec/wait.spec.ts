@@ -7,6 +7,7 @@ import type { Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
+import { ValueError } from '../lib/locks.ts';
 import { collectErrors, runVirtual, thrown, trace, type Trace } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
@@ -291,11 +292,11 @@ test('wait: misuse is refused at the call, with a message saying how to fix it',
   await runVirtual((function* () {
     const t = createTask(sleep(0));
     const cases: [() => unknown, unknown, RegExp][] = [
-      [() => wait([]), RangeError, /empty/],
+      [() => wait([]), ValueError, /empty/],
       [() => wait([sleep(1) as unknown as Future<unknown>]), TypeError, /createTask\(coro\)/],
       [() => wait(t as unknown as Future<unknown>[]), TypeError, /not a single one/],
       [() => wait([42 as unknown as Future<unknown>]), TypeError, /got 42/],
-      [() => wait([t], { returnWhen: 'SOMETIMES' as ReturnWhen }), RangeError, /invalid returnWhen SOMETIMES/],
+      [() => wait([t], { returnWhen: 'SOMETIMES' as ReturnWhen }), ValueError, /invalid returnWhen SOMETIMES/],
     ];
     for (const [call, type, message] of cases) {
       const err = thrown(call);
