@@ -7,6 +7,7 @@ import { createTask, sleep } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, DeadlockError, IncompleteReadError, LimitOverrunError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
+import { asyncWith } from '../lib/contextlib.ts';
 import type { ExceptionContext } from '../lib/loop.ts';
 import {
   ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, openConnection, startServer, _ChunkBuffer,
@@ -658,13 +659,15 @@ test('serveForever(): returns after close(), and on cancellation closes the serv
   });
 });
 
-test('listening on a port in use throws EADDRINUSE in the task', async () => {
+test('listening on a port in use throws EADDRINUSE in the task; a Server is an async context manager', async () => {
   await go(function* () {
     const server = yield* startServer(echoHandler, '127.0.0.1', 0);
-    const err = yield* caught(startServer(echoHandler, '127.0.0.1', server.port));
-    assert.is(err.code, 'EADDRINUSE');
-    assert.is(ioWaits(), 1);
-    yield* server.exit();
+    yield* asyncWith(server, function* (srv) {
+      const err = yield* caught(startServer(echoHandler, '127.0.0.1', srv.port));
+      assert.is(err.code, 'EADDRINUSE');
+      assert.is(ioWaits(), 1);
+    });
+    assert.is(server.isServing(), false);
     assert.is(ioWaits(), 0);
   });
 });
