@@ -37,6 +37,10 @@ export interface AsyncContextManager<T> {
  * A context manager that never suppresses: its `exit` returns nothing (or `false`).
  * `asyncWith` over one is typed `Coro<R>`, not `Coro<R | undefined>` (Lock, Semaphore,
  * Condition are of this kind).
+ *
+ * @example
+ * const n: number = yield* asyncWith(new Lock(), function* () { return 1; });
+ * @see asyncio: an `__aexit__` that always returns None
  */
 export interface NonSuppressingContextManager<T> extends AsyncContextManager<T> {
   exit(error?: unknown): Coro<void | false>;

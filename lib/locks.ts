@@ -28,6 +28,10 @@ import { BrokenBarrierError, CancelledError, RuntimeError } from './exceptions.t
 /**
  * An argument has the right type but a wrong value: over-releasing a BoundedSemaphore,
  * `taskDone()` called too often, `new Semaphore(-1)`. Python's built-in `ValueError`.
+ *
+ * @example
+ * try { queue.taskDone(); } catch (e) { if (e instanceof ValueError) console.error('unbalanced taskDone()'); }
+ * @see Python's `ValueError`, as raised by `BoundedSemaphore.release()` and `Queue.task_done()`
  */
 export class ValueError extends Error {
   override name = 'ValueError';
@@ -494,7 +498,12 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-/** Barrier states; see Barrier. */
+/**
+ * The states of a Barrier (the diagram is on Barrier).
+ * @example
+ * if (barrier.state === 'DRAINING') console.log('a round is completing');
+ * @see asyncio `locks._BarrierState`
+ */
 export type BarrierState = 'FILLING' | 'DRAINING' | 'RESETTING' | 'BROKEN';
 
 /**

@@ -284,6 +284,12 @@ function describeKind(value: unknown): string {
   return Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
 }
 
+/**
+ * Options of PriorityQueue (keyword-only in spirit: asyncio has none; `compare` stands in
+ * for defining `__lt__` on the items).
+ * @example
+ * new PriorityQueue<Job>(0, { compare: (a, b) => a.deadline - b.deadline });
+ */
 export interface PriorityQueueOptions<T> {
   /** Negative if `a` comes out first, positive if `b` does. Default: `pythonCompare`. */
   compare?: (a: T, b: T) => number;
