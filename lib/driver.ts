@@ -100,7 +100,9 @@ export class Driver {
     const sliceEnd = performance.now() + TIME_SLICE_MS;
     let sinceClockCheck = 0;
     for (;;) {
-      sinceClockCheck += loop._readyCount();
+      // `+ 1`: an iteration that only fires expired timers counts too, or a chain of
+      // zero-delay timers would never reach the clock check and would starve Node.
+      sinceClockCheck += loop._readyCount() + 1;
       loop.runOnce();
       if ((this.#state as DriverState) === 'STOPPING') return this.#stop();
       if (loop._readyCount() === 0 && !this.#timerDue()) break;

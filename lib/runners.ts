@@ -18,7 +18,8 @@
  * A deadlock (the driver finds nothing ready, no timer, no I/O) in MAIN is recorded
  * with a report of every pending task and what it waits on, then the tasks are
  * cancelled so their `finally` blocks run, and `run()` rejects with the report. In
- * SHUTDOWN (a task that ignores cancellation and waits forever) it ends the run at once.
+ * SHUTDOWN, or a second time in MAIN (a task that ignores cancellation and waits
+ * forever), it ends the run at once.
  */
 import { EventLoop, type ExceptionHandler, type LoopOptions } from './loop.ts';
 import { Driver } from './driver.ts';
@@ -104,11 +105,13 @@ class Runner<T> {
     const error = new DeadlockError(
       `deadlock: nothing is ready, no timer is armed and no I/O is pending, so these tasks can never resume:\n${describeWaits(this.#loop)}`,
     );
-    if (this.#state === 'MAIN') {
+    if (this.#state === 'MAIN' && this.#deadlock === null) {
       this.#deadlock = error;
       // Cancel them so their `finally` blocks run; the main task's end starts SHUTDOWN.
       for (const task of [...this.#loop._tasks]) task.cancel('deadlock');
     } else {
+      // In SHUTDOWN, or stuck again after those cancels (a task caught its
+      // CancelledError and waits again): cancelling once more would loop forever.
       this.#deadlock ??= error;
       this.#driver.requestStop();
     }

@@ -4,6 +4,7 @@ import { Driver, type DriverHooks } from '../lib/driver.ts';
 import { EventLoop } from '../lib/loop.ts';
 import { run } from '../lib/runners.ts';
 import { sleep } from '../lib/tasks.ts';
+import { getRunningLoop } from '../lib/events.ts';
 import type { Coro } from '../lib/coroutines.ts';
 
 /** A driver on `loop` whose hooks are counted; `stopped` settles on onStopped. */
@@ -34,6 +35,26 @@ test('a setImmediate callback still runs while a task spins on sleep(0) forever'
   })());
   assert.ok(fired, `the immediate never fired in ${spins} switches`);
   assert.ok(spins < 50_000_000);
+});
+
+test('a chain of zero-delay timers does not starve Node either', async () => {
+  let fired = false;
+  const chained = await run((function* (): Coro<number> {
+    const loop = getRunningLoop();
+    const done = loop.createFuture<number>();
+    let n = 0;
+    // Each timer schedules the next: every iteration only fires an expired timer.
+    const again = (): void => {
+      n++;
+      if (fired || n >= 1_000_000) done.setResult(n);
+      else loop.callLater(0, again);
+    };
+    setImmediate(() => { fired = true; });
+    loop.callLater(0, again);
+    return yield* done;
+  })());
+  assert.ok(fired, `the immediate never fired in ${chained} timer iterations`);
+  assert.ok(chained < 1_000_000);
 });
 
 test('CPU-only switching does not return to Node on each switch', async () => {

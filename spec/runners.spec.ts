@@ -230,6 +230,21 @@ test('a task that ignores the shutdown cancel and waits forever ends run() with 
   assert.match((err as Error).message, /stubborn waiting on <Future pending>/);
 });
 
+test('a main that swallows the deadlock cancel and waits again still ends run() with DeadlockError', async () => {
+  let attempts = 0;
+  const err = await rejection(runVirtual((function* (): Coro<void> {
+    for (let i = 0; i < 1000; i++) {
+      try {
+        yield* getRunningLoop().createFuture(); // never set
+      } catch {
+        attempts++; // ignores the cancellation and waits again
+      }
+    }
+  })(), { exceptionHandler: () => {} }));
+  assert.instance(err, DeadlockError);
+  assert.is(attempts, 1, 'stuck twice: the run ends instead of cancelling forever');
+});
+
 test('a timer pending is no deadlock, even a long one (virtual time)', async () => {
   assert.is(await runVirtual((function* (): Coro<string> { yield* sleep(86_400); return 'woke'; })()), 'woke');
 });
