@@ -5,6 +5,7 @@
  */
 import { run, createTask, gather, sleep, getRunningLoop, type Coro, type Task } from '../lib/index.ts';
 import { type Measurement, pair, gc } from './harness.ts';
+import { eagerTaskFactory } from '../lib/eager.ts';
 
 const now = (): number => performance.now();
 
@@ -191,6 +192,13 @@ export async function benchCore(rounds = 7): Promise<Measurement[]> {
     rows.push({ name, unit, yieldio: yv, peer: nv, peerName: 'async/await', target });
   };
   await add('W1 spawn + gather 100k', 'ns/task', 2.5, w1Main, w1Native);
+  {
+    // W1 again with asyncio 3.12's eager tasks: each child runs to completion inside
+    // createTask, so it never enters the ready queue (issue #3).
+    const eager = () => run(w1Main(), { setup: (loop) => loop.setTaskFactory(eagerTaskFactory) });
+    const [yv, nv] = await pair(rounds, eager, w1Native);
+    rows.push({ name: 'W1 eager tasks', unit: 'ns/task', yieldio: yv, peer: nv, peerName: 'async/await', target: 2.5 });
+  }
   await add('W2 100 tasks × 10k sleep(0)', 'ns/switch', 1.0, w2Main, w2Native);
   await add('W3 ping-pong 500k', 'ns/round trip', 1.3, w3Main, w3Native);
   await add('W4 10-deep call, no suspension, 1M', 'ns/call', 0.6, w4Main, w4Native);

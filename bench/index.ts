@@ -9,10 +9,18 @@
  */
 import os from 'node:os';
 import { benchCore } from './core.ts';
+import { benchQueue, benchLock } from './locks-queues.ts';
 import { formatTable, type Measurement } from './harness.ts';
 
 const groups: Record<string, () => Promise<Measurement[]>> = {
   core: () => benchCore(),
+  sync: async () => {
+    const rows: Measurement[] = [];
+    for (const r of [await benchQueue(), await benchLock()]) {
+      rows.push({ name: r.name, unit: 'ns/op', yieldio: r.yieldioNs, peer: r.nativeNs, peerName: 'async/await + promise peer' });
+    }
+    return rows;
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -206,6 +206,9 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   next(): IteratorResult<unknown, T> {
     if (this.#state === 'PENDING') {
       this._blocking = true;
+      // Debug mode: every generator frame of the awaiting chain is on the stack right
+      // now — the one moment the coroutine chain can be seen (callgraph.ts).
+      if (this._loop._recordAwaitSites) this._loop._recordAwaitSite();
       return { done: false, value: this };
     }
     return { done: true, value: this.result() };

@@ -42,6 +42,11 @@ export class GatheringFuture<T> extends Future<T> {
     this.#children = children;
   }
 
+  /** @internal The futures gathered, in argument order (the call graph follows them). */
+  _children(): readonly Future<unknown>[] {
+    return this.#children;
+  }
+
   /** Cancels every child not yet done; true if at least one was. asyncio: `_GatheringFuture.cancel`. */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;

@@ -28,3 +28,4 @@ export {
   type ReturnWhen, type WaitOptions, type AsCompletedOptions,
 } from './wait.ts';
 export { eagerTaskFactory, createEagerTaskFactory, type TaskFactory, type TaskConstructor } from './eager.ts';
+export { captureCallGraph, printCallGraph, formatCallGraph, type FutureCallGraph } from './callgraph.ts';

@@ -78,6 +78,10 @@ export class EventLoop {
   #unretrievedOf = new WeakMap<Future<unknown>, Unretrieved>();
   /** Debug mode: where each task was created (a WeakMap keeps the field off every Task). */
   #creationSites = new WeakMap<Task<unknown>, string>();
+  /** Debug mode: the stack at each task's latest suspension (callgraph.ts). */
+  #awaitSites = new WeakMap<Task<unknown>, string>();
+  /** @internal True in debug mode: futures report where tasks suspend. */
+  _recordAwaitSites = false;
   #finalizer = new FinalizationRegistry<Unretrieved>((record) => this.#reportUnretrieved(record));
 
   /** Callbacks slower than this (seconds) are reported in debug mode. */
@@ -93,6 +97,7 @@ export class EventLoop {
 
   constructor(options: LoopOptions = {}) {
     this.#debug = options.debug ?? false;
+    this._recordAwaitSites = this.#debug;
     this.#virtualNow = options.virtualTime ? 0 : null;
   }
 
@@ -150,6 +155,7 @@ export class EventLoop {
 
   setDebug(enabled: boolean): void {
     this.#debug = enabled;
+    this._recordAwaitSites = enabled;
   }
 
   getDebug(): boolean {
@@ -303,6 +309,17 @@ export class EventLoop {
   /** @internal Where `task` was created, if recorded (debug mode). */
   _creationSite(task: Task<unknown>): string | undefined {
     return this.#creationSites.get(task);
+  }
+
+  /** @internal Debug mode: the current task is suspending; keep the stack. */
+  _recordAwaitSite(): void {
+    const task = this._currentTask;
+    if (task !== null) this.#awaitSites.set(task, new Error().stack ?? '');
+  }
+
+  /** @internal The stack at `task`'s latest suspension, if recorded. */
+  _awaitSite(task: Task<unknown>): string | undefined {
+    return this.#awaitSites.get(task);
   }
 
   /** @internal Reports every exception still unretrieved (run() calls this at the end). */

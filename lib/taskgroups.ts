@@ -20,6 +20,7 @@
  * caller) leaves the count above zero and propagates as a CancelledError, after the
  * children have been cancelled and awaited — the same counting trick as timeouts.ts.
  */
+import { _registerAwaits } from './callgraph.ts';
 import type { EventLoop } from './loop.ts';
 import { getRunningLoop } from './events.ts';
 import type { Future } from './futures.ts';
@@ -169,7 +170,10 @@ export class TaskGroup {
   *#joinChildren(): Coro<CancelledError | null> {
     let cancellation: CancelledError | null = null;
     while (this.#tasks.size > 0) {
-      this.#allDone ??= (this.#loop as EventLoop).createFuture<void>();
+      if (this.#allDone === null) {
+        this.#allDone = (this.#loop as EventLoop).createFuture<void>();
+        _registerAwaits(this.#allDone, 'TaskGroup', () => this.#tasks);
+      }
       try {
         yield* this.#allDone;
       } catch (err) {

@@ -11,6 +11,7 @@
  * Each helper only adds done-callbacks and a timer; none of them steps a coroutine or
  * touches a task's internals.
  */
+import { _registerAwaits } from './callgraph.ts';
 import { Future } from './futures.ts';
 import { getRunningLoop } from './events.ts';
 import type { TimerHandle } from './events.ts';
@@ -143,6 +144,7 @@ function* waitUntil<F extends Future<unknown>>(set: Set<F>, seconds: number | nu
     if (left <= 0 || returnWhen === FIRST_COMPLETED || (returnWhen === FIRST_EXCEPTION && failed)) release();
   };
   for (const f of set) f.addDoneCallback(onCompletion);
+  _registerAwaits(waiter, 'wait', () => set);
   try {
     yield* waiter;
   } finally {
@@ -293,5 +295,6 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
   };
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(onOuterDone);
+  _registerAwaits(outer, 'shield', () => [inner]);
   return outer;
 }

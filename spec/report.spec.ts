@@ -9,7 +9,7 @@ test('describeWaits() says when no task is pending', () => {
   assert.is(describeWaits(manualLoop()), '  (no pending task)');
 });
 
-test('describeWaits() lists tasks in creation order with what each waits on', () => {
+test('describeWaits() lists each chain of waiting from its root cause, in creation order', () => {
   const loop = manualLoop();
   const fut = loop.createFuture();
   const first = loop.createTask((function* (): Coro<void> { yield* fut; })(), { name: 'first' });
@@ -18,10 +18,9 @@ test('describeWaits() lists tasks in creation order with what each waits on', ()
   loop.createTask((function* (): Coro<void> { yield; yield; })(), { name: 'busy' });
   loop.runOnce();
   assert.is(describeWaits(loop), [
-    '  first waiting on <Future pending>',
-    '  second waiting on task first',
-    '  third waiting on gather(…)',
-    '  busy waiting on nothing (it is scheduled to run)',
+    '  first ← second, waiting on <Future pending>',
+    '  third, waiting on gather of 1',
+    '  busy, waiting on nothing (it is scheduled to run)',
   ].join('\n'));
 });
 
@@ -30,7 +29,7 @@ test('describeWaits() shows where each task was created in debug mode', () => {
   loop.createTask((function* (): Coro<void> { yield* loop.createFuture(); })(), { name: 'traced' });
   loop.runOnce();
   const report = describeWaits(loop);
-  assert.match(report, /^ {2}traced waiting on <Future pending>\n {4}created at:\n {6}at .*report\.spec\.ts/);
+  assert.match(report, /^ {2}traced, waiting on <Future pending>\n {4}traced was created at:\n {6}at .*report\.spec\.ts/);
 });
 
 test('describeFuture() of a done future shows its state', () => {

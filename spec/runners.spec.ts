@@ -189,9 +189,8 @@ test('a deadlock rejects run() with DeadlockError naming each pending task and w
   assert.instance(err, DeadlockError);
   const message = (err as Error).message;
   assert.match(message, /^deadlock: nothing is ready, no timer is armed and no I\/O is pending/);
-  assert.match(message, /\n {2}main waiting on task waiter/);
-  assert.match(message, /\n {2}waiter waiting on <Future pending>/);
-  assert.match(message, /\n {2}gatherer waiting on gather\(…\)/);
+  assert.match(message, /\n {2}waiter ← main, waiting on <Future pending>/);
+  assert.match(message, /\n {2}gatherer, waiting on gather of 2/);
 });
 
 test('on a deadlock the pending tasks are cancelled so their finally blocks run', async () => {
@@ -227,7 +226,7 @@ test('a task that ignores the shutdown cancel and waits forever ends run() with 
     return 'main is done';
   })()));
   assert.instance(err, DeadlockError);
-  assert.match((err as Error).message, /stubborn waiting on <Future pending>/);
+  assert.match((err as Error).message, /stubborn, waiting on <Future pending>/);
 });
 
 test('a main that swallows the deadlock cancel and waits again still ends run() with DeadlockError', async () => {
