@@ -29,3 +29,5 @@ export {
 } from './wait.ts';
 export { eagerTaskFactory, createEagerTaskFactory, type TaskFactory, type TaskConstructor } from './eager.ts';
 export { captureCallGraph, printCallGraph, formatCallGraph, type FutureCallGraph } from './callgraph.ts';
+export { TraceRecorder, type PoolEventKind } from './trace.ts';
+export { toChromeTrace, toHTML } from './trace-export.ts';

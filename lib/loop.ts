@@ -26,6 +26,7 @@ import { Task, type TaskOptions, _describeTask } from './tasks.ts';
 import { RuntimeError, describeError } from './exceptions.ts';
 import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
+import type { Tracer } from './trace.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
 export interface ExceptionContext {
@@ -92,6 +93,8 @@ export class EventLoop {
   readonly _tasks = new TaskList<Task<unknown>>();
   /** @internal Called when work arrives while the loop is between iterations (the driver's wake-up). */
   _onWork: (() => void) | null = null;
+  /** @internal The recorder of `run(main, {trace})`, or null (tracing off). */
+  _tracer: Tracer | null = null;
   /** @internal The task factory (eager tasks); null builds a plain Task. */
   _taskFactory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null = null;
 

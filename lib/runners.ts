@@ -29,12 +29,15 @@ import { DeadlockError, RuntimeError } from './exceptions.ts';
 import type { Task } from './tasks.ts';
 import { gather } from './gather.ts';
 import { describeWaits } from './report.ts';
+import type { TraceRecorder } from './trace.ts';
 
 export interface RunOptions extends LoopOptions {
   /** Installed before main starts; see `loop.setExceptionHandler`. */
   exceptionHandler?: ExceptionHandler;
   /** Called with the new loop before main starts (e.g. to set a task factory). */
   setup?: (loop: EventLoop) => void;
+  /** Records a timeline of the run (trace.ts); export it with trace-export.ts. */
+  trace?: TraceRecorder;
 }
 
 type RunnerState = 'MAIN' | 'SHUTDOWN' | 'CLOSED';
@@ -71,6 +74,7 @@ class Runner<T> {
     this.#reject = reject;
     this.#loop = new EventLoop(options);
     if (options.exceptionHandler) this.#loop.setExceptionHandler(options.exceptionHandler);
+    options.trace?.attach(this.#loop);
     options.setup?.(this.#loop);
     this.#driver = new Driver(this.#loop, {
       onStuck: () => this.#onStuck(),

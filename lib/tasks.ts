@@ -67,9 +67,10 @@ export class Task<T = unknown> extends Future<T> {
     const ownLoop = this._loop;
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
     ownLoop._tasks.add(this as Task<unknown>);
+    if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
     // calling task is suspended (#step saves and restores `_currentTask`).
-    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#step();
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this._run();
     else ownLoop._scheduleRunnable(this);
   }
 
@@ -114,6 +115,7 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     this.#numCancelsRequested++;
+    if (this._loop._tracer !== null) this._loop._tracer.cancelRequested(this as Task<unknown>, msg);
     // Cancelling the awaited future wakes us with its CancelledError. We keep
     // `_futWaiter`: if it is a task that swallows the cancellation, the next cancel()
     // must reach it again.
@@ -122,9 +124,18 @@ export class Task<T = unknown> extends Future<T> {
     return true;
   }
 
-  /** The loop runs a due step through this (a Task is its own ready-queue handle). @internal */
+  /**
+   * The loop runs a due step through this (a Task is its own ready-queue handle).
+   * With a tracer (`run(main, {trace})`) the step is recorded; without one this costs
+   * one field check (docs/benchmarks.md, "tracing off").
+   * @internal
+   */
   _run(): void {
+    const tracer = this._loop._tracer;
+    if (tracer === null) return this.#step();
+    tracer.stepStarted(this as Task<unknown>, this._futWaiter);
     this.#step();
+    tracer.stepEnded(this as Task<unknown>);
   }
 
   /**
