@@ -31,7 +31,21 @@
  */
 import type { EventLoop } from './loop.ts';
 
-export type DriverState = 'IDLE' | 'IMMEDIATE' | 'TIMER' | 'RUNNING' | 'STOPPING' | 'STOPPED';
+/**
+ * The header's states as data: each row maps what happens (a method call, or how a
+ * tick ends in `#handBack`) to the next state. docs/diagrams/driver.md is drawn from
+ * this table by scripts/diagrams.ts.
+ */
+export const DRIVER_TRANSITIONS = {
+  IDLE: { wake: 'IMMEDIATE', requestStop: 'STOPPING' },
+  IMMEDIATE: { tick: 'RUNNING', requestStop: 'STOPPING' },
+  TIMER: { tick: 'RUNNING', wake: 'IMMEDIATE', requestStop: 'STOPPING' },
+  RUNNING: { readyLeft: 'IMMEDIATE', onlyTimersLeft: 'TIMER', onlyIoOrStuck: 'IDLE', requestStop: 'STOPPING' },
+  STOPPING: { tick: 'STOPPED' },
+  STOPPED: {},
+} as const;
+
+export type DriverState = keyof typeof DRIVER_TRANSITIONS;
 
 /** The longest a tick keeps the thread before handing back to Node (ms). */
 export const TIME_SLICE_MS = 5;

@@ -41,7 +41,18 @@ import type { EventLoop } from './loop.ts';
 import { CancelledError, InvalidStateError } from './exceptions.ts';
 import { getRunningLoop } from './events.ts';
 
-export type FutureState = 'PENDING' | 'CANCELLED' | 'FINISHED';
+/**
+ * The states of the header's diagram, as data: each state's row maps a call to the state
+ * it leads to (a call missing from a row is an InvalidStateError, or a no-op for
+ * `cancel()`). docs/diagrams/future.md is drawn from this table by scripts/diagrams.ts.
+ */
+export const FUTURE_TRANSITIONS = {
+  PENDING: { setResult: 'FINISHED', setException: 'FINISHED', cancel: 'CANCELLED' },
+  FINISHED: {},
+  CANCELLED: {},
+} as const;
+
+export type FutureState = keyof typeof FUTURE_TRANSITIONS;
 
 /** A done-callback: called (via the loop) with the future once it is done. */
 export type DoneCallback<T> = (fut: Future<T>) => void;

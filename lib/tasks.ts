@@ -31,6 +31,35 @@ export interface TaskOptions {
 let taskCounter = 0;
 
 /**
+ * A task's life, as the invariant block of `Task` describes it, as data: while the task
+ * is PENDING (as a Future) it is SCHEDULED, RUNNING or WAITING; then FINISHED or
+ * CANCELLED. Each row maps what happens to the next situation. The task keeps no field
+ * for it (that would cost every task; the loop's ready queue, `_currentTask` and
+ * `_futWaiter` already say it); the table documents `#step`, `#handleYield` and
+ * `#waitOn`, and docs/diagrams/task.md is drawn from it by scripts/diagrams.ts.
+ * `cancel()` moves nothing by itself: it cancels the awaited future (whose completion
+ * wakes the task) or leaves an error for the next step to throw in.
+ */
+export const TASK_TRANSITIONS = {
+  SCHEDULED: { step: 'RUNNING' },
+  RUNNING: {
+    bareYield: 'SCHEDULED',
+    badYield: 'SCHEDULED',
+    yieldPendingFuture: 'WAITING',
+    return: 'FINISHED',
+    throw: 'FINISHED',
+    returnWithCancelPending: 'CANCELLED',
+    throwCancelledError: 'CANCELLED',
+  },
+  WAITING: { futureDone: 'SCHEDULED' },
+  FINISHED: {},
+  CANCELLED: {},
+} as const;
+
+/** Where a task is in `TASK_TRANSITIONS`. */
+export type TaskPhase = keyof typeof TASK_TRANSITIONS;
+
+/**
  * A Future that runs a coroutine.
  *
  * Invariants (beyond Future's):

@@ -33,8 +33,18 @@ import { asyncWith } from './contextlib.ts';
  *     CREATED ──enter()──▶ ENTERED ──exit()──────────────────────────────▶ EXITED
  *                             │
  *                             └──deadline: task.cancel()──▶ EXPIRING ──exit()──▶ EXPIRED
+ *
+ * As data below: docs/diagrams/timeout.md is drawn from it by scripts/diagrams.ts.
  */
-export type TimeoutState = 'CREATED' | 'ENTERED' | 'EXPIRING' | 'EXPIRED' | 'EXITED';
+export const TIMEOUT_TRANSITIONS = {
+  CREATED: { enter: 'ENTERED' },
+  ENTERED: { reschedule: 'ENTERED', deadline: 'EXPIRING', exit: 'EXITED' },
+  EXPIRING: { exit: 'EXPIRED' },
+  EXPIRED: {},
+  EXITED: {},
+} as const;
+
+export type TimeoutState = keyof typeof TIMEOUT_TRANSITIONS;
 
 /**
  * An async context manager that cancels the task running its body once a deadline

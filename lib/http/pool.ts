@@ -66,7 +66,7 @@ import { getRunningLoop } from '../events.ts';
 import { RuntimeError } from '../exceptions.ts';
 import type { Future } from '../futures.ts';
 import { PoolTimeout } from './errors.ts';
-import { HTTP11Connection, isNoResponseError, originKey, type Origin, type ResponseHead } from './http11.ts';
+import { HTTP11Connection, isNoResponseError, originKey, type ConnectionState, type Origin, type ResponseHead } from './http11.ts';
 import { DEFAULT_TIMEOUTS, Response, type Request, type ResponseStream } from './models.ts';
 
 /** The pool's limits. httpx: `httpx.Limits`. */
@@ -109,8 +109,36 @@ export interface PoolOptions {
   tls?: tls.ConnectionOptions;
 }
 
+/**
+ * The pool's own states (OPEN, then CLOSED for good after `close()`), as data, and
+ * below it the life of a connection as the pool moves it (http11.ts `ConnectionState`).
+ * docs/diagrams/pool.md is drawn from both tables by scripts/diagrams.ts.
+ */
+export const POOL_TRANSITIONS = {
+  OPEN: { close: 'CLOSED' },
+  CLOSED: {},
+} as const;
+
 /** OPEN, then CLOSED for good after `close()`. */
-export type PoolState = 'OPEN' | 'CLOSED';
+export type PoolState = keyof typeof POOL_TRANSITIONS;
+
+/**
+ * A pooled connection's states (http11.ts's diagram), and which step of the pool or of
+ * the connection moves it: `#reserveNew` makes it CONNECTING; `connect()`, `_markIdle`,
+ * `_reuse`, `_release` and `close()` move it.
+ */
+export const POOLED_CONNECTION_TRANSITIONS = {
+  CONNECTING: { connected: 'ACTIVE', connectFailedOrCancelled: 'CLOSED', reservationReleased: 'CLOSED' },
+  ACTIVE: {
+    handedToWaiter: 'ACTIVE',
+    releasedToIdleList: 'IDLE',
+    errorOrCancelled: 'CLOSED',
+    notReusableOrNoRoom: 'CLOSED',
+    poolClosed: 'CLOSED',
+  },
+  IDLE: { reused: 'ACTIVE', staleOrExpired: 'CLOSED', poolClosed: 'CLOSED' },
+  CLOSED: {},
+} as const satisfies { readonly [S in ConnectionState]: { readonly [event: string]: ConnectionState } };
 
 /** RFC 9110 §9.2.2: methods whose repetition has the effect of one request. */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
