@@ -112,7 +112,9 @@ export function startEchoServer(port = 0): Promise<EchoServer> {
   });
 }
 
+// No top-level await: specs import this module through a CommonJS loader.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const server = await startEchoServer(Number(process.argv[2] ?? 0));
-  console.log(`echo server on ${server.origin}/post — Ctrl-C to stop`);
+  void startEchoServer(Number(process.argv[2] ?? 0)).then((server) => {
+    console.log(`echo server on ${server.origin}/post — Ctrl-C to stop`);
+  });
 }

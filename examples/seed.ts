@@ -68,8 +68,9 @@ function urlArgument(argv: string[]): string | null {
   return inline === undefined ? null : inline.slice('--url='.length);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const given = urlArgument(process.argv.slice(2));
+/** `npm start [-- --url URL]`: the seed program, printed. */
+async function main(argv: string[]): Promise<void> {
+  const given = urlArgument(argv);
   const server = given === null ? await startEchoServer() : null;
   const url = given ?? `${server!.origin}/post`;
   console.log(`seed program → ${url}\n`);
@@ -81,4 +82,12 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   } finally {
     await server?.close();
   }
+}
+
+// No top-level await: specs import this module through a CommonJS loader.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
 }
