@@ -57,9 +57,14 @@ const EMPTY = new Uint8Array(0);
  */
 const METHODS_WITH_CONTENT = new Set(['POST', 'PUT', 'PATCH']);
 
-/** Validate and serialize a request head (and body, if given whole). Throws LocalProtocolError. */
+/** Validate and serialize a request head (and body, if given whole). Throws LocalProtocolError (TypeError for a value of the wrong type). */
 export function writeRequest(init: RequestInit): WrittenRequest {
   const { method, target } = init;
+  // Wrong types first: the grammar checks below read `.length`, so a non-string
+  // would pass them vacuously and then be stringified into the head (injection).
+  checkString('method', method);
+  checkString('request target', target);
+  if (init.body != null) checkBytes('body', init.body);
   if (!isToken(method)) throw new LocalProtocolError(`invalid method: ${JSON.stringify(method)}`);
   if (method === 'CONNECT') throw new LocalProtocolError('CONNECT (tunnelling) is not supported');
   if (!isRequestTarget(target)) {
@@ -118,6 +123,8 @@ function fieldLines(headers: Headers): string {
  * can never end its line early and start a field (or a body) of its own.
  */
 function fieldLine(name: string, value: string): string {
+  checkString('header name', name);
+  checkString(`value of header ${name}`, value);
   if (!isToken(name)) throw new LocalProtocolError(`invalid header name: ${JSON.stringify(name)}`);
   const trimmed = trimOWS(value);
   if (!isFieldValue(trimmed)) {
@@ -192,6 +199,7 @@ export class ContentLengthWriter implements BodyWriter {
   }
 
   write(chunk: Uint8Array): Uint8Array {
+    checkBytes('body chunk', chunk);
     if (chunk.length > this.#remaining) {
       throw new LocalProtocolError(
         `body longer than its Content-Length of ${this.#length} (${this.#length - this.#remaining + chunk.length} bytes)`,
@@ -221,6 +229,7 @@ export class ContentLengthWriter implements BodyWriter {
 /** A streamed body of unknown length, sent as chunks. */
 export class ChunkedWriter implements BodyWriter {
   write(chunk: Uint8Array): Uint8Array {
+    checkBytes('body chunk', chunk);
     // A zero-size chunk would read as the last chunk: an empty write sends nothing.
     if (chunk.length === 0) return EMPTY;
     return encodeLatin1(`${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
@@ -234,4 +243,14 @@ export class ChunkedWriter implements BodyWriter {
     }
     return encodeLatin1(`0\r\n${fields}\r\n`);
   }
+}
+
+/** TypeError unless `value` is a string primitive (a String object or anything with a toString is refused). */
+function checkString(what: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${value === null ? 'null' : typeof value}`);
+}
+
+/** TypeError unless `value` is a Uint8Array (a string would be written as zero bytes). */
+function checkBytes(what: string, value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array, got ${value === null ? 'null' : typeof value}`);
 }

@@ -145,4 +145,24 @@ test('ContentLengthWriter passes chunks through and enforces the length', () => 
   assert.throws(() => new ContentLengthWriter(0).end([['X', '1']]), /trailers can only be sent with a chunked body/);
 });
 
+// Regression (issue #5, found by spec/http/fuzz-request.spec.ts): the grammar checks
+// read `.length`, so a non-string method or target passed them vacuously and was then
+// stringified into the head — a second request smuggled through a toString().
+test('values of the wrong type are a TypeError, never stringified into the head', () => {
+  const smuggle = { toString: () => '/ HTTP/1.1\r\nHost: evil\r\n\r\nGET /' };
+  const typeError = (init: unknown) => assert.throws(() => writeRequest(init as RequestInit), (e: unknown) => e instanceof TypeError);
+  typeError({ method: smuggle, target: '/', headers: HOST });
+  typeError({ method: 'GET', target: smuggle, headers: HOST });
+  typeError({ method: 42, target: '/', headers: HOST });
+  typeError({ method: new String('CONNECT'), target: 'a:443', headers: HOST }); // would bypass the CONNECT refusal
+  typeError({ method: 'GET', target: new URL('http://a/'), headers: HOST });
+  typeError({ method: 'GET', target: '/', headers: [['Host', 'a'], ['X', smuggle]] });
+  typeError({ method: 'GET', target: '/', headers: { Host: 'a', X: 5 } });
+  typeError({ method: 'POST', target: '/', headers: HOST, body: 'a string is not bytes' }); // was sent as NUL bytes
+  assert.throws(() => new ChunkedWriter().write('abc' as unknown as Uint8Array), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => new ContentLengthWriter(3).write('abc' as unknown as Uint8Array), (e: unknown) => e instanceof TypeError);
+  assert.throws(() => new ChunkedWriter().end([['X', smuggle as unknown as string]]), (e: unknown) => e instanceof TypeError);
+  assert.is(wire({ method: 'GET', target: '/', headers: HOST, body: null }), 'GET / HTTP/1.1\r\nHost: example.com\r\n\r\n');
+});
+
 test.run();
