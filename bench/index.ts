@@ -9,11 +9,13 @@
  */
 import os from 'node:os';
 import { benchCore } from './core.ts';
+import { benchHttp } from './http.ts';
 import { benchQueue, benchLock } from './locks-queues.ts';
 import { formatTable, type Measurement } from './harness.ts';
 
 const groups: Record<string, () => Promise<Measurement[]>> = {
   core: () => benchCore(),
+  http: () => benchHttp(),
   sync: async () => {
     const rows: Measurement[] = [];
     for (const r of [await benchQueue(), await benchLock()]) {
