@@ -17,7 +17,7 @@ import { ClientConnection } from '../../lib/http/connection.ts';
 import { LocalProtocolError } from '../../lib/http/errors.ts';
 import type { RequestInit } from '../../lib/http/writers.ts';
 import { concat, latin1 } from '../_support/bytes.ts';
-import { StrictParseError, parseStrictRequest, tokenArb, trimOWS, type Pair } from '../_support/http-gen.ts';
+import { StrictParseError, parseStrictRequest, strictContentLength, tokenArb, trimOWS, type Pair } from '../_support/http-gen.ts';
 
 // --- arbitraries ---------------------------------------------------------------
 
@@ -30,6 +30,15 @@ const NASTY = [
 const nastyArb = fc
   .array(fc.oneof(fc.constantFrom(...NASTY), fc.string({ maxLength: 4 }), fc.string({ unit: 'binary', maxLength: 3 })), { maxLength: 5 })
   .map((a) => a.join(''));
+
+/** `valid` with one character from the boundary of the grammar inserted somewhere: the cases a check must get exactly right. */
+const BOUNDARY = [':', ' ', '\t', '\r', '\n', '\0', '\x7f', '\x80', '\xff', '\u0100', '"', '(', '@', ',', ';', '/', '\\', '\x1f', '\x0b'];
+function nearMiss(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
+  return fc.tuple(valid, fc.constantFrom(...BOUNDARY), fc.nat()).map(([v, c, at]) => {
+    const i = at % (v.length + 1);
+    return v.slice(0, i) + c + v.slice(i);
+  });
+}
 
 const validMethodArb = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'get') },
@@ -68,10 +77,13 @@ function headersArb(mode: Hostile): fc.Arbitrary<Pair[]> {
     .tuple(
       fc.array(validHeaderArb, { maxLength: 5 }),
       hostile('name') || hostile('value')
-        ? fc.tuple(hostile('name') ? nastyArb : tokenArb, hostile('value') ? nastyArb : validValueArb)
+        ? fc.tuple(
+            hostile('name') ? fc.oneof(nastyArb, nearMiss(tokenArb)) : tokenArb,
+            hostile('value') ? fc.oneof(nastyArb, nearMiss(validValueArb)) : validValueArb,
+          )
         : fc.constant(undefined),
       fc.oneof({ weight: 8, arbitrary: fc.constant(1) }, { weight: hostile('host') ? 4 : 1, arbitrary: fc.constantFrom(0, 2) }),
-      fc.tuple(fc.constantFrom('Host', 'host', 'HoSt'), hostile('host') ? nastyArb : fc.constantFrom('example.com', 'a:80', ' spaced ', '')),
+      fc.tuple(fc.constantFrom('Host', 'host', 'HoSt'), hostile('host') ? fc.oneof(nastyArb, nearMiss(fc.constantFrom('example.com', 'a:80'))) : fc.constantFrom('example.com', 'a:80', ' spaced ', '')),
       fc.nat(),
     )
     .map(([fields, bad, hosts, host, at]) => {
@@ -107,8 +119,8 @@ interface Call {
 const callArb: fc.Arbitrary<Call> = fc
   .constantFrom<Hostile>('none', 'none', ...HOSTILE, 'all')
   .chain((mode) => fc.record({
-    method: mode === 'method' || mode === 'all' ? nastyArb : validMethodArb,
-    target: mode === 'target' || mode === 'all' ? nastyArb : validTargetArb,
+    method: mode === 'method' || mode === 'all' ? fc.oneof(nastyArb, nearMiss(validMethodArb)) : validMethodArb,
+    target: mode === 'target' || mode === 'all' ? fc.oneof(nastyArb, nearMiss(validTargetArb)) : validTargetArb,
     headers: headersArb(mode),
     body: fc.oneof(
       { weight: 2, arbitrary: fc.constant(undefined) },
@@ -119,7 +131,7 @@ const callArb: fc.Arbitrary<Call> = fc
     stream: fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 4 }),
     declareStreamLength: fc.boolean(),
     trailers: fc.option(
-      fc.array(mode === 'trailer' || mode === 'all' ? fc.tuple(fc.oneof(tokenArb, nastyArb), fc.oneof(validValueArb, nastyArb)) : fc.tuple(tokenArb, validValueArb), { maxLength: 3 }),
+      fc.array(mode === 'trailer' || mode === 'all' ? fc.tuple(fc.oneof(tokenArb, nastyArb, nearMiss(tokenArb)), fc.oneof(validValueArb, nastyArb, nearMiss(validValueArb))) : fc.tuple(tokenArb, validValueArb), { maxLength: 3 }),
       { nil: undefined },
     ),
     asRecord: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
@@ -208,7 +220,9 @@ test('no injection: sendRequest either refuses, or sends exactly one request equ
       assert.is(request.target, init.target, wire);
       // Host first, then the caller's fields in order (OWS trimmed), then at most one framing field.
       const given = givenFields(init);
-      const host = given.find(([n]) => n.toLowerCase() === 'host')!;
+      const hosts = given.filter(([n]) => n.toLowerCase() === 'host');
+      assert.is(hosts.length, 1, `sent with ${hosts.length} Host fields given: ${wire}`);
+      const host = hosts[0]!;
       const others = given.filter(([n]) => !FRAMING.has(n.toLowerCase()));
       const expected: Pair[] = [[host[0], trimOWS(host[1])], ...others.map(([n, v]): Pair => [n, trimOWS(v)])];
       const framing = request.headers.slice(expected.length);
@@ -217,6 +231,13 @@ test('no injection: sendRequest either refuses, or sends exactly one request equ
       // The body is the caller's, whole or streamed.
       const body = init.body instanceof Uint8Array ? init.body : sent.streamed ? concat(...call.stream) : new Uint8Array(0);
       assert.is(latin1(request.body), latin1(body), wire);
+      // The caller's own framing fields were honoured, not silently replaced.
+      const givenLength = strictContentLength(given);
+      const givenTE = given.filter(([n]) => n.toLowerCase() === 'transfer-encoding');
+      if (givenLength !== undefined) {
+        assert.equal(framing, [['Content-Length', String(givenLength)]], `given Content-Length ${JSON.stringify(given)} vs sent ${wire}`);
+      }
+      if (givenTE.length > 0 || init.chunked) assert.equal(framing, [['Transfer-Encoding', 'chunked']], `given chunked vs sent ${wire}`);
       if (sent.streamed && framing[0]?.[0] === 'Transfer-Encoding') {
         assert.equal(request.trailers, (call.trailers ?? []).map(([n, v]): Pair => [n, trimOWS(v)]), wire);
       } else {
