@@ -56,6 +56,13 @@ export const TIME_SLICE_MS = 5;
  */
 const HANDLES_PER_CLOCK_CHECK = 128;
 
+/**
+ * The longest delay Node's `setTimeout` takes (2^31 - 1 ms, ~24.8 days); past it Node
+ * warns and waits 1 ms, so a long `sleep()` would poll the thread every millisecond.
+ * A later deadline is reached in several waits of this length.
+ */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export interface DriverHooks {
   /** Nothing is ready, no timer is set, no I/O is pending. */
   onStuck(): void;
@@ -151,7 +158,7 @@ export class Driver {
     const when = loop._nextTimerWhen();
     if (when !== null && !(loop._isVirtualTime() && loop._ioWaitCount() > 0)) {
       this.#state = 'TIMER';
-      const delayMs = Math.max(0, Math.ceil((when - loop.time()) * 1000));
+      const delayMs = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil((when - loop.time()) * 1000)));
       this.#timer = setTimeout(this.#tick, delayMs);
       return;
     }

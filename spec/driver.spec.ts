@@ -123,6 +123,25 @@ test('only a timer left: the driver waits with one setTimeout, then runs it (rea
   assert.ok(firedAt - t0 < 5, 'loose upper bound');
 });
 
+test('a deadline beyond setTimeout\'s range (~24.8 days) is waited for without a 1 ms poll', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  loop.callLater(30 * 24 * 3600, () => {});
+  const warnings: string[] = [];
+  const original = process.emitWarning;
+  process.emitWarning = ((warning: string | Error) => void warnings.push(String(warning))) as typeof process.emitWarning;
+  try {
+    driver.start();
+    await nextImmediate();
+    assert.is(driver.state, 'TIMER');
+  } finally {
+    process.emitWarning = original;
+    driver.requestStop(); // also when the assertion fails: a 1 ms poll would keep Node alive
+    await stopped;
+  }
+  assert.equal(warnings, [], 'Node would clamp an overflowing delay to 1 ms');
+});
+
 test('work arriving while the driver waits on a timer cancels the wait and runs at once', async () => {
   const loop = new EventLoop();
   const { driver, stopped } = drive(loop);
