@@ -1,7 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkCoroutine, describeValue, isCoroutine, isCoroutineFunction } from '../lib/coroutines.ts';
-import { thrown } from './_support/virtual.ts';
+import { sleep } from '../lib/tasks.ts';
+import { gather } from '../lib/gather.ts';
+import type { Coro } from '../lib/coroutines.ts';
+import { drain, manualLoop, runVirtual, thrown, trace } from './_support/virtual.ts';
 
 function* gen(): Generator<number, void, unknown> { yield 1; }
 async function* asyncGen(): AsyncGenerator<number> { yield 1; }
@@ -60,6 +63,63 @@ test('checkCoroutine() of a Promise says yieldio runs function* coroutines', () 
 
 test('checkCoroutine() of anything else names it', () => {
   assert.match(String(thrown(() => checkCoroutine(5, 'run()'))), /but got the number 5/);
+});
+
+test('sleep(0) is no generator but counts as a coroutine everywhere one is accepted', async () => {
+  assert.ok(isCoroutine(sleep(0)));
+  const results = await runVirtual((function* (): Coro<unknown[]> {
+    return yield* gather(sleep(0, 'a'), sleep(0), sleep(-1, 'c'));
+  })());
+  assert.equal(results, ['a', undefined, 'c']);
+  const loop = manualLoop();
+  const task = loop.createTask(sleep(0, 'as a task'));
+  drain(loop);
+  assert.is(task.result(), 'as a task');
+});
+
+test('sleep(0) as an iterator: yields once bare, then returns its result', () => {
+  const it = sleep(0, 9);
+  assert.is(it[Symbol.iterator](), it);
+  assert.equal(it.next(), { done: false, value: undefined });
+  assert.equal(it.next(), { done: true, value: 9 });
+  const early = sleep(0, 1);
+  assert.equal(early.return(2), { done: true, value: 2 }, 'return() ends it at once');
+  const boom = new Error('thrown in');
+  assert.is(thrown(() => sleep(0).throw(boom)), boom);
+});
+
+test('an error thrown into a coroutine suspended in sleep(0) surfaces at its yield*', () => {
+  const loop = manualLoop();
+  const t = trace();
+  const task = loop.createTask((function* (): Coro<string> {
+    try {
+      yield* sleep(0);
+    } catch (err) {
+      t.log((err as Error).name);
+    }
+    yield* sleep(0);
+    return 'went on';
+  })());
+  loop.runOnce();
+  task.cancel();
+  drain(loop);
+  assert.equal(t.entries, ['CancelledError']);
+  assert.is(task.result(), 'went on');
+});
+
+test('a coroutine closed (return()) while suspended in sleep(0) runs its finally', () => {
+  const t = trace();
+  const coro = (function* (): Coro<string> {
+    try {
+      yield* sleep(0);
+      return 'not reached';
+    } finally {
+      t.log('finally');
+    }
+  })();
+  coro.next();
+  assert.equal(coro.return('closed'), { done: true, value: 'closed' });
+  assert.equal(t.entries, ['finally']);
 });
 
 test.run();

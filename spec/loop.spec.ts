@@ -351,6 +351,18 @@ test('debug mode reports a slow task step by the task', () => {
   assert.match(contexts[0]!.message, /^Executing step of <Task .*name=slowTask> took/);
 });
 
+test('debug mode reports a slow done-callback by its name', () => {
+  const loop = manualLoop({ debug: true });
+  const { handler, contexts } = collectErrors();
+  loop.setExceptionHandler(handler);
+  loop.slowCallbackDuration = 0;
+  const fut = loop.createFuture();
+  fut.addDoneCallback(function onDone() {});
+  fut.setResult(1);
+  loop.runOnce();
+  assert.match(contexts[0]!.message, /^Executing <done-callback onDone> took/);
+});
+
 test('debug mode does not report callbacks faster than slowCallbackDuration', () => {
   const loop = manualLoop({ debug: true });
   const { handler, contexts } = collectErrors();

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { describeFuture, describeWaits } from '../lib/report.ts';
 import { gather } from '../lib/gather.ts';
 import type { Coro } from '../lib/coroutines.ts';
+import type { Task } from '../lib/tasks.ts';
 import { manualLoop } from './_support/virtual.ts';
 
 test('describeWaits() says when no task is pending', () => {
@@ -30,6 +31,22 @@ test('describeWaits() shows where each task was created in debug mode', () => {
   loop.runOnce();
   const report = describeWaits(loop);
   assert.match(report, /^ {2}traced, waiting on <Future pending>\n {4}traced was created at:\n {6}at .*report\.spec\.ts/);
+});
+
+test('describeWaits() lists tasks awaiting each other in a cycle at the end', () => {
+  const loop = manualLoop();
+  const holder: { b: Task<void> | null } = { b: null };
+  const a = loop.createTask((function* (): Coro<void> { yield; yield* holder.b!; })(), { name: 'a' });
+  holder.b = loop.createTask((function* (): Coro<void> { yield* a; })(), { name: 'b' });
+  loop.createTask((function* (): Coro<void> { yield* loop.createFuture(); })(), { name: 'root' });
+  loop.runOnce();
+  loop.runOnce();
+  const report = describeWaits(loop).split('\n');
+  assert.is(report[0], '  root, waiting on <Future pending>');
+  assert.equal(report.slice(1), [
+    '  a waiting on task b (a cycle of tasks awaiting each other)',
+    '  b waiting on task a (a cycle of tasks awaiting each other)',
+  ]);
 });
 
 test('describeFuture() of a done future shows its state', () => {
