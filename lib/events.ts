@@ -6,6 +6,7 @@
  * a cancelled handle when it reaches it instead of searching the queue for it.
  */
 import type { EventLoop } from './loop.ts';
+import { RuntimeError } from './exceptions.ts';
 
 type Callback = (...args: any[]) => void;
 
@@ -106,15 +107,15 @@ let runningLoop: EventLoop | null = null;
 /**
  * The loop whose iteration is running right now.
  *
- * @throws RuntimeError-like `Error` outside a coroutine or callback of a running loop —
- * e.g. calling `createTask()` at the top level of a module instead of inside `run()`.
+ * @throws RuntimeError outside a coroutine or callback of a running loop — e.g. calling
+ * `createTask()` at the top level of a module instead of inside `run()`.
  * @example
  * function* main(): Coro<void> { const loop = getRunningLoop(); loop.callSoon(() => {}); }
- * asyncio: `asyncio.get_running_loop()`.
+ * @see asyncio `asyncio.get_running_loop()`
  */
 export function getRunningLoop(): EventLoop {
   if (runningLoop === null) {
-    throw new Error('no running event loop: this must be called from a coroutine or callback running inside run(main()).');
+    throw new RuntimeError('no running event loop: this must be called from a coroutine or callback running inside run(main()).');
   }
   return runningLoop;
 }

@@ -22,7 +22,7 @@ import { Deque } from './deque.ts';
 import { Heap } from './heap.ts';
 import { Handle, TimerHandle, _setRunningLoop } from './events.ts';
 import { Future, type Runnable } from './futures.ts';
-import { Task, type TaskOptions, _describeTask } from './tasks.ts';
+import { Task, type TaskOptions } from './tasks.ts';
 import { RuntimeError, describeError } from './exceptions.ts';
 import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
@@ -284,7 +284,7 @@ export class EventLoop {
   /** @internal Called by `Future.setException`; see `_forgetUnretrieved`. */
   _noteUnretrieved(fut: Future<unknown>, exception: unknown): void {
     const record: Unretrieved = {
-      label: fut instanceof Task ? _describeTask(fut) : fut.toString(),
+      label: fut.toString(),
       exception,
       sourceTraceback: fut instanceof Task ? fut._sourceTraceback : undefined,
     };
@@ -395,7 +395,7 @@ export class EventLoop {
     runnable._run();
     const seconds = (performance.now() - t0) / 1000;
     if (seconds >= this.slowCallbackDuration) {
-      const what = runnable instanceof Task ? `step of ${_describeTask(runnable)}` : String(runnable);
+      const what = runnable instanceof Task ? `step of ${runnable.toString()}` : String(runnable);
       this.callExceptionHandler({ message: `Executing ${what} took ${seconds.toFixed(3)} seconds` });
     }
   }

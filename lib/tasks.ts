@@ -257,11 +257,6 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
-/** `<Task pending name=Task-3>` plus what it waits on, for reports. @internal */
-export function _describeTask(task: Task<unknown>): string {
-  return task.toString();
-}
-
 /** Where a task was created (debug mode): the stack without yieldio's own frames. */
 function creationSite(): string {
   const stack = new Error().stack ?? '';
