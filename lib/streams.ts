@@ -1155,7 +1155,12 @@ export class Server {
 
   /** Node's 'close' comes when its own count of connections is 0 — before their sockets' 'close'. */
   #onClose = (): void => {
-    if (this.#state === 'SERVING') this.#loop._ioUnref();
+    if (this.#state === 'SERVING') {
+      // Closed behind our back (e.g. through the listener `sockets` hands out): leave
+      // SERVING now, or a later close() would release the I/O wait a second time.
+      this.#state = 'CLOSING';
+      this.#loop._ioUnref();
+    }
     this.#nodeClosed = true;
     this.#maybeClosed();
   };
