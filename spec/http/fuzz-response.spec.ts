@@ -64,7 +64,7 @@ test('split invariance: a valid response gives the expected events whole, in ran
         assert.equal(comparable(runResponse(request, bytewise(r.bytes), { eof: true })), expected, `bytewise: ${show(r)}`);
       }
     }),
-    { numRuns: 300 },
+    { numRuns: 400 },
   );
 });
 
@@ -111,28 +111,44 @@ function checkHostile(method: string, input: Uint8Array, cuts: number[], eof: bo
   let headEnd = 0;
   for (let i = 0; i < heads.length; i++) headEnd = findHeadEnd(input, headEnd);
   assert.ok(headEnd > 0, 'EndOfMessage but the heads cannot be found in the input');
-  const framing = oracleFraming(method, heads.at(-1)!);
+  const final = heads.at(-1)!;
+  const framing = oracleFraming(method, final);
   const got = latin1(t.body);
   const context = `${JSON.stringify(latin1(input))} (${framing.kind})`;
+  let end = input.length; // where the response ends in the input
   switch (framing.kind) {
     case 'none':
       assert.is(got, '', `body on a bodiless response: ${context}`);
+      end = headEnd;
       break;
     case 'length':
       assert.not.ok(framing.invalid, `invalid Content-Length accepted: ${context}`);
       assert.is(t.body.length, framing.length, `body length ≠ Content-Length: ${context}`);
       assert.is(got, latin1(input.subarray(headEnd, headEnd + framing.length!)));
+      end = headEnd + framing.length!;
       break;
     case 'chunked': {
       const ref = referenceDechunk(input, headEnd);
       assert.ok(ref !== null, `accepted a chunked body the reference rejects: ${context}`);
       assert.is(got, latin1(ref.body), `chunked body differs from the reference: ${context}`);
+      end = ref.end;
       break;
     }
     case 'close':
       assert.ok(eof, `read-until-close body ended without EOF: ${context}`);
       assert.is(got, latin1(input.subarray(headEnd)), `read-until-close body is not every byte after the head: ${context}`);
       break;
+  }
+  // Reuse (RFC 9112 §9.3, §6.3): only a self-delimited response, with trustworthy
+  // framing, that keeps the connection open, and with no byte after it.
+  if (t.reusableBeforeEof) {
+    const has = (name: string) => final.headers.some(([n]) => n.toLowerCase() === name);
+    const options = final.headers.filter(([n]) => n.toLowerCase() === 'connection').flatMap(([, v]) => v.split(',')).map((o) => trimOWS(o).toLowerCase());
+    assert.ok(framing.kind !== 'close', `reusable after a read-until-close body: ${context}`);
+    assert.not.ok(framing.kind === 'chunked' && has('content-length'), `reusable after Transfer-Encoding + Content-Length: ${context}`);
+    assert.not.ok(options.includes('close'), `reusable despite Connection: close: ${context}`);
+    assert.ok(final.httpVersion === '1.1' || options.includes('keep-alive'), `reusable HTTP/1.0 without keep-alive: ${context}`);
+    assert.is(end, input.length, `reusable with ${input.length - end} unasked-for bytes after the response: ${context}`);
   }
   return t;
 }
@@ -148,7 +164,7 @@ test('mutated valid responses: RemoteProtocolError or a response whose body matc
         checkHostile(r.method, mutate(r.bytes, mutations), cuts, eof);
       },
     ),
-    { numRuns: 1000 },
+    { numRuns: 1500 },
   );
 });
 
