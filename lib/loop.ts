@@ -115,6 +115,7 @@ export class EventLoop {
    */
   callSoon<A extends unknown[]>(fn: (...args: A) => void, ...args: A): Handle {
     this.#checkOpen();
+    checkCallable(fn, 'callSoon');
     const handle = new Handle(fn, args, this);
     this.#ready.push(handle);
     if (!this.#running) this._onWork?.();
@@ -130,6 +131,7 @@ export class EventLoop {
   callAt<A extends unknown[]>(when: number, fn: (...args: A) => void, ...args: A): TimerHandle {
     this.#checkOpen();
     if (typeof when !== 'number' || Number.isNaN(when)) throw new TypeError(`callAt() needs a numeric deadline, got ${String(when)}.`);
+    checkCallable(fn, 'callAt/callLater');
     const timer = new TimerHandle(when, fn, args, this);
     this.#timers.push(timer);
     if (!this.#running) this._onWork?.();
@@ -378,7 +380,8 @@ export class EventLoop {
     if (timers.length === 0) return;
     // A timer due within 1 ms counts as expired: Node's setTimeout has millisecond
     // granularity and may wake us a fraction early (asyncio's `clock_resolution`).
-    const end = this.time() + 0.001;
+    // Virtual time is exact: there, `sleep(0.0005)` must see the clock move.
+    const end = this.#virtualNow ?? this.time() + 0.001;
     let top = timers.peek();
     while (top !== undefined && top._when <= end) {
       timers.pop();
@@ -399,6 +402,11 @@ export class EventLoop {
       this.callExceptionHandler({ message: `Executing ${what} took ${seconds.toFixed(3)} seconds` });
     }
   }
+}
+
+/** A mistake caught where it is made, not later as "Exception in callback (anonymous)". */
+function checkCallable(fn: unknown, where: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`${where}() needs a function to call, got ${typeof fn}.`);
 }
 
 /** The default exception handler: a report on stderr, with the cause's stack. */

@@ -382,4 +382,21 @@ test('debug mode records where each task was created (_sourceTraceback)', () => 
   assert.is(plain.createTask((function* () {})())._sourceTraceback, undefined);
 });
 
+test('callSoon and callLater refuse a non-function where the mistake is made', () => {
+  const loop = manualLoop();
+  assert.throws(() => loop.callSoon(42 as unknown as () => void), /callSoon\(\) needs a function to call, got number/);
+  assert.throws(() => loop.callLater(1, 'x' as unknown as () => void), /callAt\/callLater\(\) needs a function to call, got string/);
+});
+
+test('virtual time has no clock resolution: a timer 0.5 ms away fires when the clock reaches it', async () => {
+  const { run } = await import('../lib/runners.ts');
+  const { sleep } = await import('../lib/tasks.ts');
+  const { getRunningLoop } = await import('../lib/events.ts');
+  const after = await run((function* (): Coro<number> {
+    yield* sleep(0.0005);
+    return getRunningLoop().time();
+  })(), { virtualTime: true });
+  assert.is(after, 0.0005);
+});
+
 test.run();
