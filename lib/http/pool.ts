@@ -58,16 +58,29 @@
  * A POST is never retried silently — it may have been processed before the
  * connection died — and the error goes to the caller. A fresh connection that
  * fails is never retried either: that is not the race, it is the server.
+ *
+ * ## Watching it: the trace and the leak report
+ *
+ * Under `run(main, { trace })` the pool tells the recorder (trace.ts) what happens to
+ * each connection, on a lane named `connection #<id> <origin>`: `acquire` (leased to a
+ * request; detail: its task), `connect` (a new one opened), `reuse` (an open one handed
+ * out again), `release` (back to the idle list, or straight to a waiter) and `close`
+ * (with the reason). With tracing off each of these is one null check. In debug mode
+ * the pool also remembers which task holds each leased connection, so that `close()`
+ * can name the requests whose response was never read to the end nor closed — the
+ * leak that otherwise shows only as a pool that slowly runs out of connections.
  */
 import type * as tls from 'node:tls';
 import type { Coro } from '../coroutines.ts';
 import { Deque } from '../deque.ts';
-import { getRunningLoop } from '../events.ts';
+import { _getRunningLoop, getRunningLoop } from '../events.ts';
 import { RuntimeError } from '../exceptions.ts';
 import type { Future } from '../futures.ts';
 import { PoolTimeout } from './errors.ts';
 import { HTTP11Connection, isNoResponseError, originKey, type ConnectionState, type Origin, type ResponseHead } from './http11.ts';
 import { DEFAULT_TIMEOUTS, Response, type Request, type ResponseStream } from './models.ts';
+import type { EventLoop } from '../loop.ts';
+import type { PoolEventKind } from '../trace.ts';
 
 /** The pool's limits. httpx: `httpx.Limits`. */
 export interface Limits {
@@ -180,6 +193,8 @@ export class ConnectionPool {
   #waiting = 0;
   #opened = 0;
   #reused = 0;
+  /** Debug mode only (else null): who holds each leased connection, for close()'s leak report. */
+  #leases: Map<HTTP11Connection, Lease> | null = null;
 
   constructor(origin: Origin, options: PoolOptions = {}) {
     this.origin = origin;
@@ -224,19 +239,24 @@ export class ConnectionPool {
     const timeouts = request.extensions.timeout ?? DEFAULT_TIMEOUTS;
     for (let attempt = 1; ; attempt++) {
       const conn = yield* this.#acquire(timeouts.pool);
+      const loop = getRunningLoop();
+      if (loop._tracer !== null) loop._tracer.poolEvent('acquire', laneName(conn), loop._currentTask?.getName() ?? '');
+      if (loop.getDebug()) this.#noteLease(conn, loop);
       const reused = conn.requestCount > 0;
       let head: ResponseHead;
       try {
         if (conn.state === 'CONNECTING') {
           yield* conn.connect({ tls: this.#tls, connectTimeout: timeouts.connect });
           this.#opened++;
+          mark('connect', conn, originKey(this.origin));
         } else {
           this.#reused++;
+          mark('reuse', conn, 'kept alive');
         }
         head = yield* conn.sendRequest(request, timeouts);
       } catch (err) {
         // connect() and sendRequest() closed the connection on their way out.
-        this._release(conn);
+        this._release(conn, err instanceof Error ? err.name : 'error');
         if (attempt === 1 && reused && isNoResponseError(err) && IDEMPOTENT_METHODS.has(request.method)) continue;
         throw err;
       }
@@ -258,7 +278,11 @@ export class ConnectionPool {
   close(): void {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
-    for (const conn of this.#connections) conn.close();
+    if (this.#leases !== null && this.#leases.size > 0) this.#reportLeases(this.#leases);
+    for (const conn of this.#connections) {
+      conn.close();
+      mark('close', conn, 'pool closed');
+    }
     this.#connections.clear();
     this.#idle.length = 0;
     for (let w = this.#waiters.shift(); w !== undefined; w = this.#waiters.shift()) {
@@ -285,6 +309,7 @@ export class ConnectionPool {
       const conn = idle.pop()!;
       if (conn._reuse(now)) return conn;
       this.#connections.delete(conn); // stale: _reuse closed it
+      mark('close', conn, 'stale (closed by the server, or sent bytes while idle)');
     }
     if (this.#connections.size < this.#maxConnections) return this.#reserveNew();
     return yield* this.#wait(poolTimeout);
@@ -328,7 +353,7 @@ export class ConnectionPool {
   /** @internal The response body was read to the end: keep the connection if it allows, else close it. */
   _responseComplete(conn: HTTP11Connection): void {
     if (!conn.finishCycle()) conn.close();
-    this._release(conn);
+    this._release(conn, 'not reusable (Connection: close, or the server closed)');
   }
 
   /**
@@ -336,21 +361,30 @@ export class ConnectionPool {
    * request, or CLOSED, or still CONNECTING (a reservation never used). An ACTIVE
    * one goes to the first waiter, else to the idle list if there is room, else it
    * is closed. A closed one leaves room, which goes to the first waiter.
+   * `closeReason` is for the trace: why a connection that comes back closed was closed.
    */
-  _release(conn: HTTP11Connection): void {
+  _release(conn: HTTP11Connection, closeReason = 'error'): void {
+    this.#leases?.delete(conn);
     if (conn.state === 'ACTIVE' && this.#state === 'OPEN') {
       const waiter = this.#nextWaiter();
-      if (waiter !== null) return waiter.setResult(conn);
+      if (waiter !== null) {
+        mark('release', conn, 'handed to a waiting request');
+        return waiter.setResult(conn);
+      }
       const now = getRunningLoop().time();
       this.#pruneExpired(now);
       if (this.#idle.length < this.#maxKeepalive) {
         conn._markIdle(now, this.#keepaliveExpiry);
         this.#idle.push(conn);
+        mark('release', conn, 'idle');
         return;
       }
+      closeReason = 'no room under maxKeepaliveConnections';
     }
+    if (conn.state === 'CONNECTING') closeReason = 'reserved, never opened';
     conn.close();
     if (!this.#connections.delete(conn)) return; // already forgotten (pool closed)
+    mark('close', conn, closeReason);
     // Room for one more: hand it to the first waiter as a connection to open.
     const waiter = this.#nextWaiter();
     if (waiter !== null) waiter.setResult(this.#reserveNew());
@@ -363,10 +397,58 @@ export class ConnectionPool {
     while (n < idle.length && idle[n]!.expiresAt <= now) {
       idle[n]!.close();
       this.#connections.delete(idle[n]!);
+      mark('close', idle[n]!, 'keep-alive expired');
       n++;
     }
     if (n > 0) idle.splice(0, n);
   }
+
+  // -------------------------------------------------------------------------
+  // Debug mode: who holds what
+  // -------------------------------------------------------------------------
+
+  #noteLease(conn: HTTP11Connection, loop: EventLoop): void {
+    const task = loop._currentTask;
+    const holder = task === null ? 'a callback (no task)' : `Task '${task.getName()}'`;
+    (this.#leases ??= new Map()).set(conn, { holder, sourceTraceback: task?._sourceTraceback, loop });
+  }
+
+  /** close() with connections still leased: name each one and the task holding it. */
+  #reportLeases(leases: Map<HTTP11Connection, Lease>): void {
+    const n = leases.size;
+    const loop = leases.values().next().value!.loop;
+    const lines: string[] = [];
+    for (const [conn, lease] of leases) {
+      lines.push(`  connection #${conn.id} (${conn.state}), leased by ${lease.holder}`);
+      if (lease.sourceTraceback) lines.push(`    which was created at:\n${lease.sourceTraceback.replace(/^/gm, '    ')}`);
+    }
+    leases.clear();
+    loop.callExceptionHandler({
+      message:
+        `closing the connection pool of ${originKey(this.origin)} with ${n} connection${n === 1 ? '' : 's'} still leased ` +
+        `(a response never read to the end nor closed, or a request still running):\n${lines.join('\n')}`,
+    });
+  }
+}
+
+/** Debug mode: the request holding a leased connection. */
+interface Lease {
+  /** `Task 'name'`. */
+  readonly holder: string;
+  /** Where that task was created. */
+  readonly sourceTraceback: string | undefined;
+  readonly loop: EventLoop;
+}
+
+/** The lane of `conn` in a trace. */
+function laneName(conn: HTTP11Connection): string {
+  return `connection #${conn.id} ${originKey(conn.origin)}`;
+}
+
+/** Tracing: tell the running loop's recorder, if there is one, what happened to `conn`. */
+function mark(kind: PoolEventKind, conn: HTTP11Connection, detail: string): void {
+  const tracer = _getRunningLoop()?._tracer ?? null;
+  if (tracer !== null) tracer.poolEvent(kind, laneName(conn), detail);
 }
 
 /** The pool timeout fired for `waiter` (module-level: no closure per wait). */
@@ -426,6 +508,6 @@ class PooledBody implements ResponseStream {
     if (conn === null) return;
     this.#conn = null;
     conn.close();
-    this.#pool._release(conn);
+    this.#pool._release(conn, 'response closed before its end');
   }
 }

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CancelledError, createTask, gather, run, sleep, type Coro } from '../../lib/index.ts';
+import { CancelledError, TraceRecorder, createTask, currentTask, gather, run, sleep, type Coro } from '../../lib/index.ts';
 import { AsyncClient } from '../../lib/http/client.ts';
 import { AsyncHTTPTransport } from '../../lib/http/transports.ts';
 import { ConnectionPool, DEFAULT_LIMITS, type Limits, type PoolStats } from '../../lib/http/pool.ts';
@@ -424,6 +424,46 @@ test('https connections are pooled too', async () => {
   );
   assert.equal([stats.opened, stats.reused], [1, 1]);
   await server.close();
+});
+
+// --- the trace -----------------------------------------------------------------
+
+test('under a TraceRecorder the pool marks acquire, connect, reuse, release and close on a lane per connection', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
+  const recorder = new TraceRecorder();
+  await run((function* () {
+    currentTask()!.setName('main');
+    const client = new AsyncClient({ baseUrl: `http://127.0.0.1:${server.port}` });
+    yield* client.get('/');
+    yield* client.get('/');
+    const a = createTask(client.get('/'), { name: 'a' });
+    const b = createTask(client.get('/'), { name: 'b' });
+    yield* gather(a, b);
+    yield* client.aclose();
+  })(), { trace: recorder });
+  await server.close();
+  // Connection ids are process-wide: name the lanes #1, #2 in order of appearance.
+  const lanes: string[] = [];
+  const marks = recorder.marks.map((m) => {
+    const lane = String(m.lane);
+    if (!lanes.includes(lane)) lanes.push(lane);
+    return `#${lanes.indexOf(lane) + 1} ${m.kind} ${m.detail}`;
+  });
+  const origin = `http://127.0.0.1:${server.port}`;
+  assert.equal(marks, [
+    // two sequential GETs: one connection, opened then kept alive
+    '#1 acquire main', `#1 connect ${origin}`, '#1 release idle',
+    '#1 acquire main', '#1 reuse kept alive', '#1 release idle',
+    // a concurrent pair: a takes the idle connection, b opens a second one
+    '#1 acquire a', '#1 reuse kept alive',
+    '#2 acquire b', `#2 connect ${origin}`,
+    '#1 release idle', '#2 release idle',
+    // aclose()
+    '#1 close pool closed', '#2 close pool closed',
+  ]);
+  assert.ok(lanes.every((lane) => new RegExp(`^connection #\\d+ ${origin}$`).test(lane)), lanes.join());
+  const times = recorder.marks.map((m) => m.time);
+  assert.equal(times, [...times].sort((x, y) => x - y), 'stamped with the loop clock, in order');
 });
 
 test.run();
