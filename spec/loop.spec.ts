@@ -1,7 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventLoop, defaultExceptionHandler } from '../lib/loop.ts';
-import { Task } from '../lib/tasks.ts';
+import { Task, sleep } from '../lib/tasks.ts';
+import { run } from '../lib/runners.ts';
+import { getRunningLoop } from '../lib/events.ts';
 import { RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import type { TimerHandle } from '../lib/events.ts';
@@ -389,9 +391,6 @@ test('callSoon and callLater refuse a non-function where the mistake is made', (
 });
 
 test('virtual time has no clock resolution: a timer 0.5 ms away fires when the clock reaches it', async () => {
-  const { run } = await import('../lib/runners.ts');
-  const { sleep } = await import('../lib/tasks.ts');
-  const { getRunningLoop } = await import('../lib/events.ts');
   const after = await run((function* (): Coro<number> {
     yield* sleep(0.0005);
     return getRunningLoop().time();
