@@ -58,6 +58,15 @@ interface Unretrieved {
   readonly sourceTraceback: string | undefined;
 }
 
+/** Debug mode: a client or server not closed yet; see `_registerResource`. */
+interface OpenResource {
+  readonly kind: string;
+  /** `new Error().stack` taken when it was made. */
+  readonly stack: string;
+  /** What it still holds, for the report ("2 connections still open"), or null. */
+  readonly detail: (() => string | null) | undefined;
+}
+
 /** A cancelled timer stays in the heap until popped; sweep when they are the majority. */
 const MIN_CANCELLED_TIMERS_FOR_SWEEP = 100;
 
@@ -84,6 +93,8 @@ export class EventLoop {
   /** @internal True in debug mode: futures report where tasks suspend. */
   _recordAwaitSites = false;
   #finalizer = new FinalizationRegistry<Unretrieved>((record) => this.#reportUnretrieved(record));
+  /** Debug mode: clients and servers made during the run and not closed yet. */
+  #openResources = new Map<object, OpenResource>();
 
   /** Callbacks slower than this (seconds) are reported in debug mode. */
   slowCallbackDuration = 0.1;
@@ -332,6 +343,34 @@ export class EventLoop {
     for (const record of [...this.#unretrieved]) this.#reportUnretrieved(record);
   }
 
+  /**
+   * @internal Debug mode: `obj` (an AsyncClient, a Server) holds sockets and must be
+   * closed before run() ends; `_reportLeaks` names those that were not, with where they
+   * were made. asyncio leaves this to `ResourceWarning` from `__del__`; a JS object has
+   * no destructor that is sure to run, so the runner asks at the end instead.
+   */
+  _registerResource(obj: object, kind: string, stack: string, detail?: () => string | null): void {
+    this.#openResources.set(obj, { kind, stack, detail });
+  }
+
+  /** @internal `obj` was closed: nothing to report. */
+  _resourceClosed(obj: object): void {
+    this.#openResources.delete(obj);
+  }
+
+  /** @internal Reports every resource never closed (run() calls this at the end, in debug mode). */
+  _reportLeaks(): void {
+    for (const resource of this.#openResources.values()) {
+      const detail = resource.detail?.() ?? null;
+      const [site, ...frames] = callerFrames(resource.stack);
+      this.callExceptionHandler({
+        message: `${resource.kind} created at ${site ?? '(unknown)'} was never closed${detail === null ? '' : ` (${detail})`}` +
+          (frames.length > 0 ? `\n${frames.map((f) => `    at ${f}`).join('\n')}` : ''),
+      });
+    }
+    this.#openResources.clear();
+  }
+
   /** @internal The live timers, for deadlock reports. */
   _liveTimerCount(): number {
     return this.#timers.length - this.#cancelledTimers;
@@ -407,6 +446,19 @@ export class EventLoop {
 /** A mistake caught where it is made, not later as "Exception in callback (anonymous)". */
 function checkCallable(fn: unknown, where: string): void {
   if (typeof fn !== 'function') throw new TypeError(`${where}() needs a function to call, got ${typeof fn}.`);
+}
+
+/**
+ * The frames of `stack` below yieldio's own (lib/…), without "at ", for a creation
+ * site. Generator plumbing (`main.next (<anonymous>)`) and Node's internals go too.
+ */
+function callerFrames(stack: string): string[] {
+  return stack
+    .split('\n')
+    .slice(1)
+    .filter((line) => !/[\\/]lib[\\/](?:http[\\/])?[\w-]+\.[jt]s:\d|\(<anonymous>\)$|\(node:internal/.test(line))
+    .slice(0, 6)
+    .map((line) => line.trim().replace(/^at /, ''));
 }
 
 /** The default exception handler: a report on stderr, with the cause's stack. */

@@ -12,7 +12,8 @@
  * - MAIN: the driver runs the loop until the main task is done.
  * - SHUTDOWN: asyncio's `_cancel_all_tasks`: every task still pending is cancelled and
  *   awaited; an error one of them raises instead of finishing is reported.
- * - CLOSED: exceptions no one retrieved are reported, the loop is closed, the Promise
+ * - CLOSED: in debug mode, clients and servers never closed are reported (loop.ts
+ *   `_reportLeaks`); then exceptions no one retrieved; the loop is closed, the Promise
  *   settles.
  *
  * A deadlock (the driver finds nothing ready, no timer, no I/O) in MAIN is recorded
@@ -137,6 +138,7 @@ class Runner<T> {
     }
     // Retrieving main's outcome first keeps its own error out of the report below.
     if (main.done() && !main.cancelled()) main.exception();
+    this.#loop._reportLeaks(); // debug mode: clients and servers never closed
     this.#loop._reportAllUnretrieved();
     this.#loop.close();
     if (outcome.ok) this.#resolve(outcome.value);

@@ -967,6 +967,8 @@ export class Server {
       : net.createServer({ allowHalfOpen: true, noDelay: true }, this.#onConnection);
     this.#server.on('error', this.#onError);
     this.#server.on('close', this.#onClose);
+    // Debug mode: run() reports a server never closed, with where it was made (loop.ts).
+    if (loop.getDebug()) loop._registerResource(this, 'Server', new Error().stack ?? '', () => this.#leakDetail());
   }
 
   /** @internal STARTING → SERVING, or the listen error (EADDRINUSE…). */
@@ -981,6 +983,7 @@ export class Server {
     } catch (err) {
       this.#state = 'CLOSED'; // failed or cancelled: a late 'listening' closes at once
       this.#server.close();
+      loop._resourceClosed(this);
       throw err;
     } finally {
       loop._ioUnref();
@@ -1029,6 +1032,7 @@ export class Server {
   close(): void {
     if (this.#state !== 'SERVING') return;
     this.#state = 'CLOSING';
+    this.#loop._resourceClosed(this);
     this.#loop._ioUnref();
     this.#server.close();
     const serving = this.#serveWaiter;
@@ -1170,6 +1174,13 @@ export class Server {
     if (!this.#nodeClosed || this.#writers.size > 0) return;
     this.#state = 'CLOSED';
     settleAll(this.#closeWaiters, null);
+  }
+
+  /** For the leak report: where it still listens and what is still connected. */
+  #leakDetail(): string {
+    const n = this.#writers.size;
+    const where = this.#address === null ? '' : `still listening on ${this.#address.address}:${this.#address.port}, `;
+    return `${where}${n} connection${n === 1 ? '' : 's'} open`;
   }
 
   toString(): string {

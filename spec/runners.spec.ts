@@ -262,4 +262,28 @@ test('an I/O wait pending is no deadlock: a Node callback can still wake the tas
   assert.is(result, 'from node');
 });
 
+test('debug mode: resources never closed are reported at the end, before unretrieved errors, once', async () => {
+  const { handler, contexts } = collectErrors();
+  let loop: EventLoop | null = null;
+  await runVirtual((function* (): Coro<void> {
+    loop = getRunningLoop();
+    const widget = {};
+    loop._registerResource(widget, 'Widget', new Error().stack ?? '', () => '3 parts still held');
+    loop._registerResource({}, 'Gadget', 'Error\n    at <no frames>');
+    const closed = {};
+    loop._registerResource(closed, 'Closed', new Error().stack ?? '');
+    loop._resourceClosed(closed);
+    createTask((function* (): Coro<void> { throw new Error('lost'); })(), { name: 'forgotten' });
+    yield* sleep(1);
+  })(), { debug: true, exceptionHandler: handler });
+  assert.equal(contexts.map((c) => c.message.split('\n')[0]!.replace(/ created at .* was/, ' created at … was')), [
+    'Widget created at … was never closed (3 parts still held)',
+    'Gadget created at … was never closed',
+    'Task exception was never retrieved: <Task finished exception=Error: lost name=forgotten>',
+  ]);
+  assert.match(contexts[0]!.message, /^Widget created at .*runners\.spec\.ts:\d+/);
+  loop!._reportLeaks();
+  assert.is(contexts.length, 3, 'reported once: the registry is emptied');
+});
+
 test.run();

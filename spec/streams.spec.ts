@@ -741,4 +741,41 @@ test('connect abandoned: an AbortSignal, or cancellation, destroys the socket an
   await srv.close();
 });
 
+// ---------------------------------------------------------------------------------
+// Debug mode: a server never closed
+// ---------------------------------------------------------------------------------
+
+/** Runs `body`; returns what it returned and every report of the exception handler. */
+async function reportsOf<T>(debug: boolean, body: () => Coro<T>): Promise<{ value: T; reports: string[] }> {
+  const reports: string[] = [];
+  const value = await run(body(), { debug, exceptionHandler: (_loop, context: ExceptionContext) => void reports.push(context.message) });
+  return { value, reports };
+}
+
+test('debug mode: a server never closed is reported at the end of run(), with where it was made', async () => {
+  const { value: server, reports } = await reportsOf(true, function* () {
+    return yield* startServer(echoHandler, '127.0.0.1', 0); // ← the creation site the report names
+  });
+  assert.is(reports.length, 1, reports.join('\n'));
+  assert.match(reports[0]!, new RegExp(`^Server created at .*streams\\.spec\\.ts:\\d+:\\d+\\)? was never closed \\(still listening on 127\\.0\\.0\\.1:${server.port}, 0 connections open\\)`));
+  assert.not.match(reports[0]!, /[\\/]lib[\\/]streams\.ts/); // yieldio's own frames are left out
+  server.close(); // the loop is gone; only Node's listener is left to stop
+});
+
+test('debug mode: a server closed, or one that failed to listen, is not reported; debug off records nothing', async () => {
+  const closed = await reportsOf(true, function* () {
+    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    yield* asyncWith(server, function* (srv) {
+      const err = yield* caught(startServer(echoHandler, '127.0.0.1', srv.port)); // EADDRINUSE
+      assert.is(err.code, 'EADDRINUSE');
+    });
+  });
+  assert.equal(closed.reports, []);
+  const off = await reportsOf(false, function* () {
+    return yield* startServer(echoHandler, '127.0.0.1', 0);
+  });
+  assert.equal(off.reports, []);
+  off.value.close();
+});
+
 test.run();

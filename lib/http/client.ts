@@ -29,7 +29,9 @@
  * (20) raise TooManyRedirects.
  */
 import type { Coro } from '../coroutines.ts';
+import { _getRunningLoop } from '../events.ts';
 import { RuntimeError } from '../exceptions.ts';
+import type { EventLoop } from '../loop.ts';
 import { RemoteProtocolError, TooManyRedirects } from './errors.ts';
 import { Headers, type HeadersInit } from './headers.ts';
 import {
@@ -124,6 +126,8 @@ export class AsyncClient {
   maxRedirects: number;
   readonly transport: AsyncBaseTransport;
   #state: ClientState = 'UNOPENED';
+  /** Debug mode: the loop that reports this client if it is never closed, else null. */
+  #leakCheck: EventLoop | null = null;
 
   constructor(options: AsyncClientOptions = {}) {
     this.baseUrl = options.baseUrl === undefined ? null : mergeUrl(options.baseUrl);
@@ -135,6 +139,13 @@ export class AsyncClient {
     this.followRedirects = options.followRedirects ?? false;
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     this.transport = options.transport ?? new AsyncHTTPTransport({ limits: options.limits, verify: options.verify });
+    // Debug mode: run() reports a client never closed, with where it was made (loop.ts).
+    // One made before run() has no loop to tell, and is not tracked.
+    const loop = _getRunningLoop();
+    if (loop !== null && loop.getDebug()) {
+      this.#leakCheck = loop;
+      loop._registerResource(this, 'AsyncClient', new Error().stack ?? '', () => openConnections(this.transport));
+    }
   }
 
   /** UNOPENED, OPENED or CLOSED. */
@@ -167,6 +178,7 @@ export class AsyncClient {
   *aclose(): Coro<void> {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
+    this.#leakCheck?._resourceClosed(this);
     yield* this.transport.aclose();
   }
 
@@ -313,6 +325,14 @@ export class AsyncClient {
     }
     return new Request(method, url, { headers, content, extensions: request.extensions });
   }
+}
+
+/** For the leak report: "2 connections still open" (an AsyncHTTPTransport's), or null. */
+function openConnections(transport: AsyncBaseTransport): string | null {
+  if (!(transport instanceof AsyncHTTPTransport)) return null;
+  const s = transport.stats();
+  const n = s.active + s.idle + s.connecting;
+  return `${n} connection${n === 1 ? '' : 's'} still open`;
 }
 
 /** Read the body (unless streaming); a failed read closes the response. */

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
-import { run, type Coro } from '../../lib/index.ts';
+import { createTask, run, type Coro, type ExceptionContext } from '../../lib/index.ts';
 import { asyncWith } from '../../lib/contextlib.ts';
 import { AsyncClient, type AsyncClientOptions } from '../../lib/http/client.ts';
 import { Headers } from '../../lib/http/headers.ts';
@@ -386,6 +386,89 @@ test('the seed program: two chains over one pool, final JSON of both', async () 
   assert.is(served.filter((l) => l.endsWith('(reused)')).length, 2);
   assert.is(server.connections, 2);
   await server.close();
+});
+
+// --- debug mode: leak reports ----------------------------------------------------
+
+/** Runs `body` with a client made inside the run; returns the client and every report. */
+async function reportsOf(debug: boolean, body: (client: AsyncClient) => Coro<void>): Promise<{ client: AsyncClient; reports: string[] }> {
+  const reports: string[] = [];
+  let client: AsyncClient | null = null;
+  await run((function* (): Coro<void> {
+    client = new AsyncClient(); // ← the creation site the report names
+    yield* body(client);
+  })(), { debug, exceptionHandler: (_loop, context: ExceptionContext) => void reports.push(context.message) });
+  return { client: client!, reports };
+}
+
+test('debug mode: a client never closed is reported at the end of run(), with where it was made and what it holds', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
+  const url = `http://127.0.0.1:${server.port}/`;
+  const { client, reports } = await reportsOf(true, function* (client) {
+    yield* client.get(url);
+    yield* client.get(url);
+  });
+  assert.is(reports.length, 1, reports.join('\n'));
+  assert.match(reports[0]!, /^AsyncClient created at .*client\.spec\.ts:\d+:\d+\)? was never closed \(1 connection still open\)/);
+  assert.not.match(reports[0]!, /[\\/]lib[\\/]http[\\/]client\.ts/); // yieldio's own frames are left out
+  await run(client.aclose());
+  await server.close();
+});
+
+test('debug mode: aclose() names each connection still leased and the task holding it', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x'.repeat(10))));
+  const url = `http://127.0.0.1:${server.port}/`;
+  const { reports } = await reportsOf(true, function* (client) {
+    yield* createTask(client.stream('GET', url), { name: 'leaky' }); // its body is never read nor closed
+    yield* client.get(url); // read in full: not leased any more
+    yield* client.aclose();
+  });
+  assert.is(reports.length, 1, reports.join('\n'));
+  assert.match(reports[0]!, /^closing the connection pool of http:\/\/127\.0\.0\.1:\d+ with 1 connection still leased/);
+  assert.match(reports[0]!, /connection #\d+ \(ACTIVE\), leased by Task 'leaky'\n {4}which was created at:\n.*client\.spec\.ts/);
+  await server.close();
+});
+
+test('debug mode: a client closed properly, its responses read, is not reported', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
+  const url = `http://127.0.0.1:${server.port}/`;
+  const { reports } = await reportsOf(true, function* (client) {
+    const r = yield* client.stream('GET', url);
+    yield* r.aclose(); // closed early: its connection is closed, not leaked
+    yield* client.get(url);
+    yield* client.aclose();
+  });
+  assert.equal(reports, []);
+  const mocked = await run((function* (): Coro<string[]> {
+    yield* asyncWith(new AsyncClient({ transport: new MockTransport(() => new Response(204)) }), function* (c) {
+      yield* c.get('http://test/');
+    });
+    return [];
+  })(), { debug: true, exceptionHandler: (_loop, context) => assert.unreachable(context.message) });
+  assert.equal(mocked, []);
+  await server.close();
+});
+
+test('debug off: nothing is recorded, so nothing is reported', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
+  const url = `http://127.0.0.1:${server.port}/`;
+  const { client, reports } = await reportsOf(false, function* (client) {
+    yield* client.stream('GET', url); // leased, never read
+  });
+  assert.equal(reports, []);
+  // The pool kept no lease records either: its close() has nothing to say.
+  await run(client.aclose(), { exceptionHandler: (_loop, context) => void reports.push(context.message) });
+  assert.equal(reports, []);
+  await server.close();
+});
+
+test('debug mode: a client on a MockTransport is reported without a connection count', async () => {
+  const reports: string[] = [];
+  await run((function* (): Coro<void> {
+    new AsyncClient({ transport: new MockTransport(() => new Response(204)) });
+  })(), { debug: true, exceptionHandler: (_loop, context) => void reports.push(context.message) });
+  assert.is(reports.length, 1);
+  assert.match(reports[0]!, /^AsyncClient created at .* was never closed\n/);
 });
 
 test.run();
