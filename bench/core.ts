@@ -4,13 +4,13 @@
  *   node --expose-gc --import tsx bench/index.ts core
  */
 import { run, createTask, gather, sleep, getRunningLoop, type Coro, type Task } from '../lib/index.ts';
-import { type Measurement, pair, gc } from './harness.ts';
+import { type Measurement, pair, gc, scaled } from './harness.ts';
 import { eagerTaskFactory } from '../lib/eager.ts';
 
 const now = (): number => performance.now();
 
 // ---- W1: spawn + gather of 100k tasks that return their index ----
-const W1_N = 100_000;
+export const W1_N = scaled(100_000);
 function* w1Child(i: number): Coro<number> { return i; }
 function* w1Main(): Coro<number> {
   const t0 = now();
@@ -21,17 +21,17 @@ function* w1Main(): Coro<number> {
   return ((now() - t0) * 1e6) / W1_N;
 }
 async function w1NativeChild(i: number): Promise<number> { return i; }
-async function w1Native(): Promise<number> {
+export async function w1Native(n = W1_N): Promise<number> {
   const t0 = now();
-  const ps: Promise<number>[] = new Array(W1_N);
-  for (let i = 0; i < W1_N; i++) ps[i] = w1NativeChild(i);
+  const ps: Promise<number>[] = new Array(n);
+  for (let i = 0; i < n; i++) ps[i] = w1NativeChild(i);
   const results = await Promise.all(ps);
-  if (results.length !== W1_N) throw new Error('W1 lost results');
-  return ((now() - t0) * 1e6) / W1_N;
+  if (results.length !== n) throw new Error('W1 lost results');
+  return ((now() - t0) * 1e6) / n;
 }
 
 // ---- W2: 100 tasks × 10k sleep(0) ----
-const W2_TASKS = 100, W2_SWITCHES = 10_000;
+export const W2_TASKS = 100, W2_SWITCHES = scaled(10_000);
 function* w2Child(): Coro<void> { for (let i = 0; i < W2_SWITCHES; i++) yield* sleep(0); }
 function* w2Main(): Coro<number> {
   const t0 = now();
@@ -40,17 +40,17 @@ function* w2Main(): Coro<number> {
   yield* gather(tasks);
   return ((now() - t0) * 1e6) / (W2_TASKS * W2_SWITCHES);
 }
-async function w2NativeChild(): Promise<void> { for (let i = 0; i < W2_SWITCHES; i++) await null; }
-async function w2Native(): Promise<number> {
+async function w2NativeChild(switches: number): Promise<void> { for (let i = 0; i < switches; i++) await null; }
+export async function w2Native(switches = W2_SWITCHES): Promise<number> {
   const t0 = now();
   const ps = [];
-  for (let i = 0; i < W2_TASKS; i++) ps.push(w2NativeChild());
+  for (let i = 0; i < W2_TASKS; i++) ps.push(w2NativeChild(switches));
   await Promise.all(ps);
-  return ((now() - t0) * 1e6) / (W2_TASKS * W2_SWITCHES);
+  return ((now() - t0) * 1e6) / (W2_TASKS * switches);
 }
 
 // ---- W3: ping-pong, 500k round trips through fresh futures ----
-const W3_N = 500_000;
+export const W3_N = scaled(500_000);
 function* w3Main(): Coro<number> {
   const loop = getRunningLoop();
   let toPong = loop.createFuture<number>();
@@ -74,16 +74,16 @@ function* w3Main(): Coro<number> {
   yield* p;
   return ((now() - t0) * 1e6) / W3_N;
 }
-function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => { resolve = r; });
   return { promise, resolve };
 }
-async function w3Native(): Promise<number> {
+export async function w3Native(n = W3_N): Promise<number> {
   let toPong = deferred<number>();
   let toPing = deferred<number>();
   async function pong(): Promise<void> {
-    for (let i = 0; i < W3_N; i++) {
+    for (let i = 0; i < n; i++) {
       const v = await toPong.promise;
       toPong = deferred<number>();
       toPing.resolve(v + 1);
@@ -91,7 +91,7 @@ async function w3Native(): Promise<number> {
   }
   const t0 = now();
   const p = pong();
-  for (let i = 0; i < W3_N; i++) {
+  for (let i = 0; i < n; i++) {
     const reply = toPing;
     toPong.resolve(i);
     const v = await reply.promise;
@@ -99,11 +99,11 @@ async function w3Native(): Promise<number> {
     toPing = deferred<number>();
   }
   await p;
-  return ((now() - t0) * 1e6) / W3_N;
+  return ((now() - t0) * 1e6) / n;
 }
 
 // ---- W4: 1M calls of a coroutine nested 10 deep that never suspends ----
-const W4_N = 1_000_000;
+export const W4_N = scaled(1_000_000);
 function* w4Nested(depth: number): Coro<number> {
   if (depth === 0) return 1;
   return 1 + (yield* w4Nested(depth - 1));
@@ -119,16 +119,16 @@ async function w4NativeNested(depth: number): Promise<number> {
   if (depth === 0) return 1;
   return 1 + (await w4NativeNested(depth - 1));
 }
-async function w4Native(): Promise<number> {
+export async function w4Native(n = W4_N): Promise<number> {
   const t0 = now();
   let sum = 0;
-  for (let i = 0; i < W4_N; i++) sum += await w4NativeNested(9);
-  if (sum !== W4_N * 10) throw new Error('W4 wrong sum');
-  return ((now() - t0) * 1e6) / W4_N;
+  for (let i = 0; i < n; i++) sum += await w4NativeNested(9);
+  if (sum !== n * 10) throw new Error('W4 wrong sum');
+  return ((now() - t0) * 1e6) / n;
 }
 
 // ---- W5: bytes per task with 100k tasks parked on one future (after gc) ----
-const W5_N = 100_000;
+export const W5_N = scaled(100_000);
 function* w5Parked(gate: import('../lib/index.ts').Future<void>): Coro<void> { yield* gate; }
 function* w5Main(): Coro<number> {
   const loop = getRunningLoop();
@@ -146,22 +146,22 @@ function* w5Main(): Coro<number> {
   return bytes;
 }
 async function w5NativeParked(gate: Promise<void>): Promise<void> { await gate; }
-async function w5Native(): Promise<number> {
+export async function w5Native(n = W5_N): Promise<number> {
   const gate = deferred<void>();
   gc();
   const before = process.memoryUsage().heapUsed;
   const ps = [];
-  for (let i = 0; i < W5_N; i++) ps.push(w5NativeParked(gate.promise));
+  for (let i = 0; i < n; i++) ps.push(w5NativeParked(gate.promise));
   await null;
   gc();
-  const bytes = (process.memoryUsage().heapUsed - before) / W5_N;
+  const bytes = (process.memoryUsage().heapUsed - before) / n;
   gate.resolve();
   await Promise.all(ps);
   return bytes;
 }
 
 // ---- W6: 10 tasks each under a 100-deep yield* chain doing 10k sleep(0) ----
-const W6_TASKS = 10, W6_DEPTH = 100, W6_SWITCHES = 10_000;
+export const W6_TASKS = 10, W6_DEPTH = 100, W6_SWITCHES = scaled(10_000);
 function* w6Chain(depth: number): Coro<void> {
   if (depth > 0) return yield* w6Chain(depth - 1);
   for (let i = 0; i < W6_SWITCHES; i++) yield* sleep(0);
@@ -173,16 +173,16 @@ function* w6Main(): Coro<number> {
   yield* gather(tasks);
   return ((now() - t0) * 1e6) / (W6_TASKS * W6_SWITCHES);
 }
-async function w6NativeChain(depth: number): Promise<void> {
-  if (depth > 0) return w6NativeChain(depth - 1);
-  for (let i = 0; i < W6_SWITCHES; i++) await null;
+async function w6NativeChain(depth: number, switches: number): Promise<void> {
+  if (depth > 0) return w6NativeChain(depth - 1, switches);
+  for (let i = 0; i < switches; i++) await null;
 }
-async function w6Native(): Promise<number> {
+export async function w6Native(switches = W6_SWITCHES): Promise<number> {
   const t0 = now();
   const ps = [];
-  for (let i = 0; i < W6_TASKS; i++) ps.push(w6NativeChain(W6_DEPTH));
+  for (let i = 0; i < W6_TASKS; i++) ps.push(w6NativeChain(W6_DEPTH, switches));
   await Promise.all(ps);
-  return ((now() - t0) * 1e6) / (W6_TASKS * W6_SWITCHES);
+  return ((now() - t0) * 1e6) / (W6_TASKS * switches);
 }
 
 export async function benchCore(rounds = 7): Promise<Measurement[]> {

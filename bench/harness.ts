@@ -7,10 +7,36 @@
 export interface Measurement {
   name: string;
   unit: string;
+  /** The measured figure: yieldio's, or `subject`'s when another runtime is measured. */
   yieldio: number;
+  /** The baseline measured alternately with it in the same run (NaN: none, see `subject`). */
   peer: number;
   peerName: string;
   target?: number;
+  /** What `yieldio` holds when it is not yieldio: 'co', 'effection', 'CPython asyncio'… */
+  subject?: string;
+  /** The workload this row measures ('W1', 'W1 eager', …), to join rows across groups. */
+  key?: string;
+  /** Why a workload has no figure for this subject (the figures are then NaN). */
+  note?: string;
+}
+
+/**
+ * `BENCH_SCALE=0.01 npm run bench` multiplies every iteration count by 0.01 — a smoke test
+ * of the pipeline, not a measurement. The shape of a workload (100 tasks, a 100-deep chain)
+ * does not scale.
+ */
+export const SCALE = benchScale(process.env.BENCH_SCALE);
+
+function benchScale(text: string | undefined): number {
+  const n = text === undefined || text === '' ? 1 : Number(text);
+  if (!(n > 0)) throw new Error(`BENCH_SCALE must be a positive number, got ${text}`);
+  return n;
+}
+
+/** An iteration count under BENCH_SCALE (at least 1). */
+export function scaled(n: number): number {
+  return Math.max(1, Math.round(n * SCALE));
 }
 
 export function median(values: number[]): number {
@@ -45,18 +71,21 @@ export function gc(): void {
 }
 
 export function formatTable(rows: Measurement[]): string {
+  const subjects = rows.some((r) => r.subject !== undefined);
   const lines = [
-    '| workload | yieldio | peer | ratio | target |',
+    `| workload | ${subjects ? 'measured' : 'yieldio'} | peer | ratio | target |`,
     '| --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
+    const measured = r.note ?? `${fmt(r.yieldio)} ${r.unit}${subjects ? ` (${r.subject ?? 'yieldio'})` : ''}`;
+    const peer = Number.isNaN(r.peer) ? '—' : `${fmt(r.peer)} ${r.unit} (${r.peerName})`;
     const ratio = r.yieldio / r.peer;
-    const target = r.target === undefined ? '—' : `≤ ${r.target.toFixed(1)}×${ratio <= r.target ? ' ✓' : ' ✗'}`;
-    lines.push(`| ${r.name} | ${fmt(r.yieldio)} ${r.unit} | ${fmt(r.peer)} ${r.unit} (${r.peerName}) | ${ratio.toFixed(2)}× | ${target} |`);
+    const target = r.target === undefined || Number.isNaN(ratio) ? '—' : `≤ ${r.target.toFixed(1)}×${ratio <= r.target ? ' ✓' : ' ✗'}`;
+    lines.push(`| ${r.name} | ${measured} | ${peer} | ${Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}×`} | ${target} |`);
   }
   return lines.join('\n');
 }
 
-function fmt(n: number): string {
+export function fmt(n: number): string {
   return n >= 100 ? n.toFixed(0) : n.toFixed(1);
 }
