@@ -1,5 +1,5 @@
 /**
- * The scheduling workloads (bench/core.ts) written for effection 3.x, the structured-
+ * The scheduling workloads (bench/core.ts) written for effection 4.x, the structured-
  * concurrency library on generators — yieldio's closest relative in TypeScript. Each is
  * measured alternately with the native async/await function bench/core.ts uses.
  *
@@ -11,10 +11,11 @@
  *   "let the others run" of its own: its `sleep(0)` is a `setTimeout(0)`, which Node clamps
  *   to 1 ms, so W2 with it would measure the timer, not the scheduler.
  *
- * Counts: 1/100 of bench/core.ts's except W4 (and the native side is run at the same counts). On
- * these machines effection 3.6.1 spends ~60–150 µs per suspension or spawn, so W2 at the
- * full million switches would take minutes per round; figures are per operation, and the
- * reduced counts are printed in the report.
+ * Counts: 1/100 of bench/core.ts's except W4 (and the native side is run at the same counts).
+ * effection 4.1 spends a few µs per suspension (3.6 spent 60–600 µs, which is why the
+ * project moved to 4.x) and W1's spawn+all grows faster than linearly (~160 µs per task
+ * at 1000 tasks), so full counts would take minutes per round;
+ * figures are per operation, and the reduced counts are printed in the report.
  *
  * effection has no eager task factory: a spawned operation already starts at once and runs
  * to its first suspension inside `spawn`, which is what W1 measures, so "W1 eager" has no
