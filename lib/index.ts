@@ -30,4 +30,4 @@ export {
 export { eagerTaskFactory, createEagerTaskFactory, type TaskFactory, type TaskConstructor } from './eager.ts';
 export { captureCallGraph, printCallGraph, formatCallGraph, type FutureCallGraph } from './callgraph.ts';
 export { TraceRecorder, type PoolEventKind } from './trace.ts';
-export { toChromeTrace, toHTML } from './trace-export.ts';
+export { toChromeTrace, toHTML, toSVG } from './trace-export.ts';
