@@ -1,7 +1,8 @@
 /**
  * Exporters for a TraceRecorder (trace.ts): Chrome Trace Event JSON, which Perfetto
- * (ui.perfetto.dev) and chrome://tracing open, and a self-contained HTML page that
- * draws the timeline as SVG with no script and no network.
+ * (ui.perfetto.dev) and chrome://tracing open; the timeline as one standalone SVG
+ * (`toSVG`, what docs/seed-trace.svg is); and a self-contained HTML page around that
+ * SVG. No script and no network in either.
  */
 import type { TraceRecorder, MarkRecord } from './trace.ts';
 

@@ -65,10 +65,11 @@
  * each connection, on a lane named `connection #<id> <origin>`: `acquire` (leased to a
  * request; detail: its task), `connect` (a new one opened), `reuse` (an open one handed
  * out again), `release` (back to the idle list, or straight to a waiter) and `close`
- * (with the reason). With tracing off each of these is one null check. In debug mode
- * the pool also remembers which task holds each leased connection, so that `close()`
- * can name the requests whose response was never read to the end nor closed — the
- * leak that otherwise shows only as a pool that slowly runs out of connections.
+ * (with the reason). With tracing off each is one check of the running loop's
+ * `_tracer`. In debug mode the pool also remembers which task holds each leased
+ * connection, so that `close()` can name the requests whose response was never read
+ * to the end nor closed — the leak that otherwise shows only as a pool that slowly
+ * runs out of connections.
  */
 import type * as tls from 'node:tls';
 import type { Coro } from '../coroutines.ts';
