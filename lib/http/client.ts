@@ -35,6 +35,7 @@ import type { EventLoop } from '../loop.ts';
 import { RemoteProtocolError, TooManyRedirects } from './errors.ts';
 import { Headers, type HeadersInit } from './headers.ts';
 import {
+  PlainJoiner,
   Request,
   addParams,
   mergeUrl,
@@ -128,9 +129,12 @@ export class AsyncClient {
   #state: ClientState = 'UNOPENED';
   /** Debug mode: the loop that reports this client if it is never closed, else null. */
   #leakCheck: EventLoop | null = null;
+  /** Joins plain relative paths to `baseUrl` without `new URL` (null without a baseUrl). */
+  readonly #joiner: PlainJoiner | null;
 
   constructor(options: AsyncClientOptions = {}) {
     this.baseUrl = options.baseUrl === undefined ? null : mergeUrl(options.baseUrl);
+    this.#joiner = this.baseUrl === null ? null : new PlainJoiner(this.baseUrl);
     const headers = new Headers(DEFAULT_HEADERS);
     if (options.headers !== undefined) for (const [name, value] of new Headers(options.headers)) headers.set(name, value);
     this.headers = headers;
@@ -188,9 +192,9 @@ export class AsyncClient {
    * httpx: `client.build_request(method, url, ...)`.
    */
   buildRequest(method: string, url: URLInput, options: RequestCallOptions = {}): Request {
-    const fullUrl = mergeUrl(url, this.baseUrl);
-    if (this.params !== undefined) addParams(fullUrl, this.params);
-    if (options.params !== undefined) addParams(fullUrl, options.params);
+    // Fast path (models.ts, "The fast path"): a plain relative path is joined as strings.
+    const plain = this.#joiner !== null && typeof url === 'string' && this.params === undefined && options.params === undefined;
+    const fullUrl = (plain ? this.#joiner!.join(url) : null) ?? this.#mergeUrl(url, options.params);
     const headers = new Headers(this.headers);
     if (options.headers !== undefined) {
       const own = options.headers instanceof Headers ? options.headers : new Headers(options.headers);
@@ -204,6 +208,14 @@ export class AsyncClient {
       json: options.json,
       extensions: { timeout },
     });
+  }
+
+  /** `url` joined to `baseUrl` by `new URL`, with the client's params and the call's. */
+  #mergeUrl(url: URLInput, params: QueryParams | undefined): URL {
+    const fullUrl = mergeUrl(url, this.baseUrl);
+    if (this.params !== undefined) addParams(fullUrl, this.params);
+    if (params !== undefined) addParams(fullUrl, params);
+    return fullUrl;
   }
 
   /**

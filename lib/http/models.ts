@@ -13,6 +13,23 @@
  * appended, and anything else than `http:` / `https:` with a host is refused with
  * `InvalidURL` / `UnsupportedProtocol` before a socket is opened.
  *
+ * ### The fast path: a URL kept as strings
+ *
+ * Parsing a URL costs about a microsecond — as much as writing the whole request
+ * head — and most requests never need the object: the wire wants only the
+ * request-target (`/small?x=1`), the `Host` value and the origin that picks the pool.
+ * So when the client joins a relative path to its (already parsed) base URL, and
+ * the path holds only characters WHATWG's parser would leave exactly as they are
+ * (`isPlainTarget`), it does the join itself, as strings: a `JoinedURL`. The
+ * Request then builds its `URL` on first use of `request.url`, from the same
+ * string the parser would have produced. Anything unusual — `%`-escapes in the
+ * path, dot segments, spaces, non-ASCII, query params to merge — goes through
+ * `new URL` as before. What it saves: `buildRequest('GET', '/small')` goes from
+ * 0.9 to 0.2 µs, and nothing else asks for the URL on the way to the socket
+ * (`bench/http.ts`; the numbers are in docs/benchmarks-http.md). The spec that pins
+ * it to WHATWG's answer, over random paths, is in `spec/http/models.spec.ts`
+ * ("joined URL (the fast path) is exactly what mergeUrl says").
+ *
  * ## Bodies
  *
  * A `Request` carries its body whole (`content`, a Uint8Array): the writer sends
@@ -130,6 +147,107 @@ function hasScheme(url: string): boolean {
     if (!alpha && !(i > 0 && other)) return false;
   }
   return false;
+}
+
+/**
+ * @internal A request URL joined by the client from strings it has checked (see "The
+ * fast path" above): `origin` is `scheme://host[:port]` of an already-parsed base
+ * URL, `target` a path (and query) that `new URL(origin + target)` keeps unchanged.
+ */
+export class JoinedURL {
+  readonly origin: string;
+  readonly host: string;
+  readonly target: string;
+
+  constructor(origin: string, host: string, target: string) {
+    this.origin = origin;
+    this.host = host;
+    this.target = target;
+  }
+}
+
+/**
+ * @internal Joins relative URLs to a client's base URL as strings (`mergeUrl`'s answer,
+ * without `new URL`), or says it cannot. The base's strings are read once, and again
+ * only if someone changed the base URL object.
+ */
+export class PlainJoiner {
+  readonly #base: URL;
+  #href = '';
+  #origin = '';
+  #host = '';
+  /** The base's path, ending in "/": `rest` is appended to it. */
+  #prefix = '';
+
+  constructor(base: URL) {
+    this.#base = base;
+  }
+
+  /** `url` joined to the base as `mergeUrl(url, base)` would, or null for anything but a plain path. */
+  join(url: string): JoinedURL | null {
+    if (hasScheme(url)) return null;
+    let start = 0;
+    while (url.charCodeAt(start) === 0x2f) start++; // leading "/"s: joinToBase drops them too
+    const rest = start === 0 ? url : url.slice(start);
+    if (!isPlainTarget(rest)) return null;
+    const base = this.#base;
+    if (base.href !== this.#href) {
+      this.#href = base.href;
+      this.#origin = `${base.protocol}//${base.host}`;
+      this.#host = base.host;
+      this.#prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    }
+    return new JoinedURL(this.#origin, this.#host, this.#prefix + rest);
+  }
+}
+
+/*
+ * The characters WHATWG's URL parser copies unchanged into the path of an http(s)
+ * URL: RFC 3986 unreserved and sub-delims, ":", "@" and "/" — minus "'" (which it
+ * escapes in a query). After the first "?", "?" and "%" are plain too. "%" in the
+ * path is not (a "%2e" segment would be a dot segment), nor a backslash (a separator).
+ */
+const PLAIN_IN_PATH = new Uint8Array(128);
+for (let c = 0x30; c <= 0x39; c++) PLAIN_IN_PATH[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) PLAIN_IN_PATH[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) PLAIN_IN_PATH[c] = 1;
+for (const c of "-._~!$&()*+,;=:@/") PLAIN_IN_PATH[c.charCodeAt(0)] = 1;
+
+/**
+ * True if `rest` (a relative reference without leading "/") joined after a "/" is
+ * exactly what WHATWG's parser would produce: plain characters only, and no "." or
+ * ".." path segment (which the parser would remove).
+ */
+export function isPlainTarget(rest: string): boolean {
+  let segmentStart = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 0x3f) return isDotFree(rest, segmentStart, i) && isPlainQuery(rest, i + 1); // '?'
+    if (PLAIN_IN_PATH[c] !== 1) return false;
+    if (c === 0x2f) {
+      if (!isDotFree(rest, segmentStart, i)) return false;
+      segmentStart = i + 1;
+    }
+  }
+  return isDotFree(rest, segmentStart, rest.length);
+}
+
+/** False if `s[from, to)` is the segment "." or "..". */
+function isDotFree(s: string, from: number, to: number): boolean {
+  const n = to - from;
+  if (n === 1) return s.charCodeAt(from) !== 0x2e;
+  if (n === 2) return s.charCodeAt(from) !== 0x2e || s.charCodeAt(from + 1) !== 0x2e;
+  return true;
+}
+
+function isPlainQuery(s: string, from: number): boolean {
+  // An empty query ("/p?") is in `href` but not in `search`, so not in `Request.target`.
+  if (from === s.length) return false;
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (PLAIN_IN_PATH[c] !== 1 && c !== 0x3f && c !== 0x25) return false;
+  }
+  return true;
 }
 
 function joinToBase(url: string, base: URL): URL {
@@ -257,29 +375,50 @@ export interface RequestOptions extends RequestBodyOptions {
 export class Request {
   /** Upper-case method, e.g. `GET`. */
   readonly method: string;
-  /** The absolute URL. */
-  readonly url: URL;
   readonly headers: Headers;
   /** The body, empty if none. */
   readonly content: Uint8Array;
   readonly extensions: RequestExtensions;
+  /** The URL object; null until first asked for when the client joined the URL as strings. */
+  #url: URL | null;
+  /** The client's string-joined URL (see "The fast path" above), or null. Unused once `#url` exists. */
+  readonly #joined: JoinedURL | null;
 
-  constructor(method: string, url: URLInput, options: RequestOptions = {}) {
+  /** `url` is package-internal when a JoinedURL (AsyncClient.buildRequest's fast path). */
+  constructor(method: string, url: URLInput | JoinedURL, options: RequestOptions = {}) {
     this.method = method.toUpperCase();
-    // A URL object is adopted, not copied (the client has just parsed it).
-    this.url = url instanceof URL ? checkUsable(url) : mergeUrl(url);
-    if (options.params !== undefined) addParams(this.url, options.params);
+    if (url instanceof JoinedURL && options.params === undefined) {
+      this.#url = null;
+      this.#joined = url;
+    } else {
+      // A URL object is adopted, not copied (the client has just parsed it).
+      this.#url = url instanceof URL ? checkUsable(url) : url instanceof JoinedURL ? new URL(url.origin + url.target) : mergeUrl(url);
+      this.#joined = null;
+      if (options.params !== undefined) addParams(this.#url, options.params);
+    }
     const headers = options.headers instanceof Headers ? options.headers : new Headers(options.headers);
     this.headers = headers;
-    if (!headers.has('host')) headers.set('Host', this.url.host);
+    if (!headers.has('host')) headers.set('Host', this.#joined?.host ?? this.#url!.host);
     this.content = encodeBody(options, headers);
     this.extensions = options.extensions ?? {};
   }
 
+  /** The absolute URL (built on first use for a URL the client joined as strings). */
+  get url(): URL {
+    return (this.#url ??= new URL(this.#joined!.origin + this.#joined!.target));
+  }
+
   /** The request-target of the request line: path and query (origin-form, RFC 9112 §3.2.1). */
   get target(): string {
-    const url = this.url;
+    const url = this.#url;
+    if (url === null) return this.#joined!.target;
     return url.search === '' ? url.pathname : url.pathname + url.search;
+  }
+
+  /** @internal `scheme://host[:port]`, which picks the connection pool. */
+  get _origin(): string {
+    const url = this.#url;
+    return url === null ? this.#joined!.origin : `${url.protocol}//${url.host}`;
   }
 
   /** The body as text (UTF-8). */

@@ -75,8 +75,9 @@ export class AsyncHTTPTransport implements AsyncBaseTransport {
 
   /** The pool for `url`'s origin, made on first use. */
   pool(url: URL): ConnectionPool {
-    // Keyed by the URL's own origin string; the pool has the parsed Origin.
-    const key = url.protocol + url.host;
+    // Keyed by the URL's own origin string (`http://host:port`, as `request._origin`);
+    // the pool has the parsed Origin.
+    const key = `${url.protocol}//${url.host}`;
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       if (this.#closed) throw transportClosed();
@@ -108,7 +109,10 @@ export class AsyncHTTPTransport implements AsyncBaseTransport {
 
   handleAsyncRequest(request: Request): Coro<Response> {
     if (this.#closed) throw transportClosed();
-    return this.pool(request.url).handleRequest(request);
+    // The origin string, not `request.url`: a Request may not have built its URL object
+    // (models.ts, "The fast path"); only a first request to an origin needs it.
+    const pool = this.#pools.get(request._origin) ?? this.pool(request.url);
+    return pool.handleRequest(request);
   }
 
   /** Close every pool and its connections. */

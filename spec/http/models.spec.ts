@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 import { run, type Coro } from '../../lib/index.ts';
 import {
   DEFAULT_TIMEOUTS,
+  JoinedURL,
+  PlainJoiner,
   Request,
+  isPlainTarget,
   Response,
   addParams,
   encodeForm,
@@ -25,6 +28,56 @@ test('mergeUrl: a relative URL joins baseUrl as a path prefix', () => {
   assert.is(mergeUrl('https://other.test/p', base).href, 'https://other.test/p');
   assert.is(mergeUrl(new URL('http://u.test/')).href, 'http://u.test/');
   assert.is(mergeUrl('HTTP://H.test:80/a').href, 'http://h.test/a');
+});
+
+test('joined URL (the fast path) is exactly what mergeUrl says, or it declines', () => {
+  // Random relative references over all of printable ASCII (and a few others): each one
+  // the fast path accepts must give mergeUrl's href, target and host, byte for byte.
+  const bases = ['http://h.test', 'http://h.test/api', 'https://H.test:8443/a/b/', 'http://[::1]:8080/x', 'http://u:p@h.test:80/'];
+  const alphabet = 'abz09-._~!$&()*+,;=:@/?%#\\\'"<>`{}|^ [] é\t';
+  let seed = 42;
+  const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  let accepted = 0;
+  for (let i = 0; i < 20_000; i++) {
+    let url = rand(2) === 0 ? '/' : '';
+    for (let n = rand(12); n > 0; n--) url += rand(3) === 0 ? '/' : alphabet[rand(alphabet.length)];
+    const base = new URL(bases[i % bases.length]!);
+    const joined = new PlainJoiner(base).join(url);
+    if (joined === null) continue;
+    accepted++;
+    const slow = mergeUrl(url, base);
+    const label = `${url} on ${base.href}`;
+    assert.is(joined.origin + joined.target, slow.href, label);
+    const request = new Request('GET', joined);
+    assert.is(request.target, slow.pathname + slow.search, label);
+    assert.is(request.headers.get('host'), slow.host, label);
+    assert.is(request._origin, `${slow.protocol}//${slow.host}`, label);
+    assert.is(request.url.href, slow.href, label);
+  }
+  assert.ok(accepted > 1000, `only ${accepted} plain paths accepted`);
+  // What it declines: what the URL parser would rewrite.
+  for (const rest of ['a/./b', 'a/..', '.', '..', 'a b', 'a%2e', 'é', "q?'", 'a#f', 'a\\b', 'a`', 'a|b?x']) {
+    assert.not.ok(isPlainTarget(rest), rest);
+  }
+  for (const rest of ['', 'a/b', 'small', '.well-known/x', 'a..b/...', 'p?x=1&y=%20/?']) assert.ok(isPlainTarget(rest), rest);
+  // Never for a URL with a scheme.
+  assert.is(new PlainJoiner(new URL('http://h.test/')).join('mailto:x'), null);
+});
+
+test('a Request on a joined URL builds its URL object once, and follows changes to it', () => {
+  const base = new URL('http://h.test/api');
+  const joiner = new PlainJoiner(base);
+  const request = new Request('GET', joiner.join('/users?x=1')!);
+  assert.is(String(request), '<Request GET http://h.test/api/users?x=1>');
+  assert.is(request.url, request.url);
+  request.url.pathname = '/other';
+  assert.is(request.target, '/other?x=1');
+  // A changed base URL object is read again.
+  base.pathname = '/v2/';
+  assert.is(joiner.join('u')!.target, '/v2/u');
+  // params given with a joined URL: parsed, then appended.
+  const withParams = new Request('GET', new JoinedURL('http://h.test', 'h.test', '/p'), { params: { a: 1 } });
+  assert.is(withParams.target, '/p?a=1');
 });
 
 test('mergeUrl: invalid and unsupported URLs', () => {
