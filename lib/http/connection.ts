@@ -54,7 +54,7 @@
 import { LocalProtocolError, RemoteProtocolError } from './errors.ts';
 import type { ConnectionClosed, Data, EndOfMessage, InformationalResponse, ReceivedEvent, Response } from './events.ts';
 import { NEED_DATA, PAUSED } from './events.ts';
-import { commaTokens, type HeadersInit } from './headers.ts';
+import { hasToken, type HeadersInit } from './headers.ts';
 import {
   DEFAULT_MAX_CHUNK_LINE_SIZE,
   DEFAULT_MAX_HEADER_SIZE,
@@ -323,7 +323,6 @@ export class ClientConnection {
  * response."
  */
 function responseKeepsAlive(response: Response): boolean {
-  const options = commaTokens(response.headers, 'connection');
-  if (options.includes('close')) return false;
-  return response.httpVersion === '1.1' || options.includes('keep-alive');
+  if (hasToken(response.headers, 'connection', 'close')) return false;
+  return response.httpVersion === '1.1' || hasToken(response.headers, 'connection', 'keep-alive');
 }

@@ -159,6 +159,24 @@ export function commaTokens(headers: Headers, name: string): string[] {
   return out;
 }
 
+/**
+ * True if some `name` field (lower-case) lists `token` (lower-case), compared
+ * case-insensitively: `commaTokens(headers, name).includes(token)` without building
+ * the lists. Framing asks this of `Connection` twice per exchange (bench/http.ts).
+ */
+export function hasToken(headers: Headers, name: string, token: string): boolean {
+  for (let i = 0; i < headers.size; i++) {
+    if (headers._lowerAt(i) !== name) continue;
+    const value = headers._valueAt(i);
+    if (!value.includes(',')) {
+      if (trimOWS(value).toLowerCase() === token) return true;
+      continue;
+    }
+    for (const element of splitList(value)) if (element.toLowerCase() === token) return true;
+  }
+  return false;
+}
+
 /** The constructor of the error a caller wants for a bad Content-Length. */
 export type ErrorClass = new (message: string) => Error;
 
@@ -180,8 +198,12 @@ export type ErrorClass = new (message: string) => Error;
  */
 export function contentLength(headers: Headers, Err: ErrorClass): number | null {
   let length: number | null = null;
-  for (const value of headers.getAll('content-length')) {
-    for (const element of value.split(',')) {
+  // A walk over the fields rather than getAll(), and split only a value that has a
+  // comma: every response is framed by this, and most carry one plain value.
+  for (let i = 0; i < headers.size; i++) {
+    if (headers._lowerAt(i) !== 'content-length') continue;
+    const value = headers._valueAt(i);
+    for (const element of value.includes(',') ? value.split(',') : [value]) {
       const n = parseDecimal(trimOWS(element));
       if (n === null) throw new Err(`invalid Content-Length: ${JSON.stringify(value)}`);
       if (length !== null && n !== length) {

@@ -236,8 +236,8 @@ export function responseFraming(requestMethod: string, response: Response): Fram
     return { type: 'none' };
   }
   // Step 3–4
-  const codings = commaTokens(headers, 'transfer-encoding');
-  if (codings.length > 0 || headers.has('transfer-encoding')) {
+  if (headers.has('transfer-encoding')) {
+    const codings = commaTokens(headers, 'transfer-encoding');
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means "the framing
     // is faulty, even if a Content-Length is present": trust neither, read to EOF.
     if (response.httpVersion === '1.0') return { type: 'close' };

@@ -13,7 +13,7 @@
  */
 import { encodeLatin1, isFieldValue, isRequestTarget, isToken, trimOWS } from './abnf.ts';
 import { LocalProtocolError } from './errors.ts';
-import { Headers, commaTokens, contentLength, type HeadersInit } from './headers.ts';
+import { Headers, commaTokens, contentLength, hasToken, type HeadersInit } from './headers.ts';
 
 /** What the client asks to send. */
 export interface RequestInit {
@@ -73,7 +73,7 @@ export function writeRequest(init: RequestInit): WrittenRequest {
   const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
   const framing = requestFraming(method, headers, init.body ?? null, init.chunked ?? false);
   const head = `${method} ${target} HTTP/1.1\r\n${hostLine(headers)}${fieldLines(headers)}${framing.header}\r\n`;
-  const keepAlive = !commaTokens(headers, 'connection').includes('close');
+  const keepAlive = !hasToken(headers, 'connection', 'close');
   const body = init.body ?? null;
   if (body === null) return { bytes: encodeLatin1(head), body: framing.writer, keepAlive };
   if (!framing.chunked) return { bytes: encodeLatin1(head, body), body: null, keepAlive };
@@ -91,18 +91,14 @@ export function writeRequest(init: RequestInit): WrittenRequest {
  * following the request-line."
  */
 function hostLine(headers: Headers): string {
-  const hosts = headers.getAll('host');
-  if (hosts.length !== 1) {
-    throw new LocalProtocolError(hosts.length === 0 ? 'missing Host header (required in HTTP/1.1)' : 'more than one Host header');
+  let at = -1;
+  for (let i = 0; i < headers.size; i++) {
+    if (headers._lowerAt(i) !== 'host') continue;
+    if (at !== -1) throw new LocalProtocolError('more than one Host header');
+    at = i;
   }
-  const at = indexOfField(headers, 'host');
+  if (at === -1) throw new LocalProtocolError('missing Host header (required in HTTP/1.1)');
   return fieldLine(headers._nameAt(at), headers._valueAt(at));
-}
-
-function indexOfField(headers: Headers, lower: string): number {
-  let i = 0;
-  while (headers._lowerAt(i) !== lower) i++;
-  return i;
 }
 
 /** Every field but Host and the framing fields (which are rewritten), in order. */
@@ -158,8 +154,8 @@ interface RequestFraming {
  */
 function requestFraming(method: string, headers: Headers, body: Uint8Array | null, chunkedOption: boolean): RequestFraming {
   // Step 1
-  const codings = commaTokens(headers, 'transfer-encoding');
   const hasTE = headers.has('transfer-encoding');
+  const codings = hasTE ? commaTokens(headers, 'transfer-encoding') : [];
   if (hasTE && (codings.length !== 1 || codings[0] !== 'chunked')) {
     throw new LocalProtocolError(`only "Transfer-Encoding: chunked" can be sent, got ${JSON.stringify(headers.get('transfer-encoding'))}`);
   }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LocalProtocolError, RemoteProtocolError } from '../../lib/http/errors.ts';
-import { Headers, commaTokens, contentLength } from '../../lib/http/headers.ts';
+import { Headers, commaTokens, contentLength, hasToken } from '../../lib/http/headers.ts';
 
 test('get is case-insensitive and joins repeated fields with ", "', () => {
   const h = new Headers([['Content-Type', 'text/plain'], ['Vary', 'a'], ['vary', 'b']]);
@@ -61,6 +61,14 @@ test('commaTokens: every element of every field, lower-cased, empties dropped', 
   const h = new Headers([['Connection', 'Keep-Alive, ,Upgrade'], ['connection', ' CLOSE ']]);
   assert.equal(commaTokens(h, 'connection'), ['keep-alive', 'upgrade', 'close']);
   assert.equal(commaTokens(h, 'transfer-encoding'), []);
+});
+
+test('hasToken: commaTokens(...).includes(token), for plain and listed values', () => {
+  const h = new Headers([['Connection', ' Keep-Alive '], ['connection', 'upgrade, ,CLOSE'], ['X', 'close']]);
+  for (const token of ['keep-alive', 'upgrade', 'close', 'x', 'keep']) {
+    assert.is(hasToken(h, 'connection', token), commaTokens(h, 'connection').includes(token), token);
+  }
+  assert.not.ok(hasToken(h, 'transfer-encoding', 'chunked'));
 });
 
 test('contentLength: absent, single, identical repeats, and errors of the caller\'s class', () => {
