@@ -233,9 +233,13 @@ export class HTTP11Connection {
         headers: request.headers,
         body: body.length === 0 ? null : body,
       });
-      yield* this.#write(bytes, timeouts.write);
+      if (this.#write(bytes)) yield* this.#drain(timeouts.write);
       for (;;) {
-        const event = yield* this.#nextEvent(timeouts.read);
+        const event = this.#h11.nextEvent();
+        if (event === NEED_DATA) {
+          yield* this.#receive(timeouts.read);
+          continue;
+        }
         if (event.type === 'Response') {
           return {
             statusCode: event.statusCode,
@@ -260,7 +264,11 @@ export class HTTP11Connection {
   *readBody(readTimeout: number | null): Coro<Uint8Array | null> {
     try {
       for (;;) {
-        const event = yield* this.#nextEvent(readTimeout);
+        const event = this.#h11.nextEvent();
+        if (event === NEED_DATA) {
+          yield* this.#receive(readTimeout);
+          continue;
+        }
         if (event.type === 'Data') {
           if (event.data.length > 0) return event.data;
         } else if (event.type === 'EndOfMessage') {
@@ -341,41 +349,45 @@ export class HTTP11Connection {
   // I/O with deadlines
   // -------------------------------------------------------------------------
 
-  /** The next event of the sans-IO connection, reading the socket while it needs data. */
-  *#nextEvent(readTimeout: number | null): Coro<ReceivedEvent> {
-    const h11 = this.#h11;
-    for (;;) {
-      const event = h11.nextEvent();
-      if (event !== NEED_DATA) return event;
-      const data = yield* this.#read(readTimeout);
-      this.#exchangeBytes += data.length;
-      h11.receiveData(data.length === 0 ? null : data);
-    }
-  }
+  /*
+   * The loops in sendRequest and readBody ask the sans-IO connection for its next
+   * event themselves, and only call a coroutine (#receive, #drain) when they must
+   * wait: a generator object costs an allocation and a few calls even when it never
+   * suspends, and most of an exchange does not (a small response's body arrives with
+   * its head). Four fewer generators per request (bench/http.ts, docs/benchmarks-http.md).
+   */
 
-  *#read(timeout: number | null): Coro<Uint8Array> {
+  /** Wait for the next bytes from the socket (under the read timeout) and hand them to the sans-IO connection. */
+  *#receive(timeout: number | null): Coro<void> {
     if (timeout !== null) this.#setDeadline('read', timeout);
+    let data: Uint8Array;
     try {
-      return yield* this.#reader!.read(READ_SIZE);
+      data = yield* this.#reader!.read(READ_SIZE);
     } catch (err) {
       throw this.#networkError(err, 'read');
     } finally {
       this.#deadline = Infinity;
     }
+    this.#exchangeBytes += data.length;
+    this.#h11.receiveData(data.length === 0 ? null : data);
   }
 
-  /** One write of head and body; waits (under the write timeout) only if the socket's buffer is full. */
-  *#write(bytes: Uint8Array, timeout: number | null): Coro<void> {
+  /** One write of head and body; true if the socket's buffer is full and `#drain` must be waited for. */
+  #write(bytes: Uint8Array): boolean {
     const writer = this.#writer!;
     try {
       writer.write(bytes);
     } catch (err) {
       throw this.#networkError(err, 'write');
     }
-    if (!writer.transport.writableNeedDrain) return;
+    return writer.transport.writableNeedDrain;
+  }
+
+  /** Wait (under the write timeout) until the socket's buffer drains. */
+  *#drain(timeout: number | null): Coro<void> {
     if (timeout !== null) this.#setDeadline('write', timeout);
     try {
-      yield* writer.drain();
+      yield* this.#writer!.drain();
     } catch (err) {
       throw this.#networkError(err, 'write');
     } finally {

@@ -239,7 +239,8 @@ export class ConnectionPool {
   *handleRequest(request: Request): Coro<Response> {
     const timeouts = request.extensions.timeout ?? DEFAULT_TIMEOUTS;
     for (let attempt = 1; ; attempt++) {
-      const conn = yield* this.#acquire(timeouts.pool);
+      // No coroutine unless the request has to queue (#acquireNow, "Acquiring" above).
+      const conn = this.#acquireNow() ?? (yield* this.#wait(timeouts.pool));
       const loop = getRunningLoop();
       if (loop._tracer !== null) loop._tracer.poolEvent('acquire', laneName(conn), loop._currentTask?.getName() ?? '');
       if (loop.getDebug()) this.#noteLease(conn, loop);
@@ -300,8 +301,11 @@ export class ConnectionPool {
   // Acquire and release
   // -------------------------------------------------------------------------
 
-  /** A connection for one request: a good idle one, a new CONNECTING one, or one handed over after waiting. */
-  *#acquire(poolTimeout: number | null): Coro<HTTP11Connection> {
+  /**
+   * A connection for one request without waiting: a good idle one, or a new CONNECTING
+   * one; null if the request must wait (`#wait`) for one to be handed over.
+   */
+  #acquireNow(): HTTP11Connection | null {
     if (this.#state === 'CLOSED') throw poolClosed();
     const now = getRunningLoop().time();
     this.#pruneExpired(now);
@@ -313,7 +317,7 @@ export class ConnectionPool {
       mark('close', conn, 'stale (closed by the server, or sent bytes while idle)');
     }
     if (this.#connections.size < this.#maxConnections) return this.#reserveNew();
-    return yield* this.#wait(poolTimeout);
+    return null;
   }
 
   /** Wait in the FIFO queue until `_release` hands a connection over, or the pool timeout. */
