@@ -58,6 +58,10 @@
  * A POST is never retried silently — it may have been processed before the
  * connection died — and the error goes to the caller. A fresh connection that
  * fails is never retried either: that is not the race, it is the server.
+ * "Fresh" is meant: the retry never takes another idle connection, which the
+ * server's idle timer may be closing at the same moment (the soak caught exactly
+ * that); it opens a new one, closing the oldest idle one if the pool is full, and
+ * a connection handed to a queued retry is swapped for a new one likewise.
  *
  * ## Watching it: the trace and the leak report
  *
@@ -240,7 +244,11 @@ export class ConnectionPool {
     const timeouts = request.extensions.timeout ?? DEFAULT_TIMEOUTS;
     for (let attempt = 1; ; attempt++) {
       // No coroutine unless the request has to queue (#acquireNow, "Acquiring" above).
-      const conn = this.#acquireNow() ?? (yield* this.#wait(timeouts.pool));
+      // A retry must not meet the race again: it takes a fresh connection, never an
+      // idle one, which the server may be closing at this very moment too.
+      const fresh = attempt > 1;
+      let conn = (fresh ? this.#acquireFresh() : this.#acquireNow()) ?? (yield* this.#wait(timeouts.pool));
+      if (fresh && conn.state !== 'CONNECTING') conn = this.#replaceWithFresh(conn, 'swapped for a fresh connection (retry)');
       const loop = getRunningLoop();
       if (loop._tracer !== null) loop._tracer.poolEvent('acquire', laneName(conn), loop._currentTask?.getName() ?? '');
       if (loop.getDebug()) this.#noteLease(conn, loop);
@@ -305,6 +313,26 @@ export class ConnectionPool {
    * A connection for one request without waiting: a good idle one, or a new CONNECTING
    * one; null if the request must wait (`#wait`) for one to be handed over.
    */
+  /**
+   * A new connection for a retry: room under `maxConnections`, or room made by closing
+   * the oldest idle connection (the likeliest to be stale anyway); null if every
+   * connection is leased, and the retry queues like any request.
+   */
+  #acquireFresh(): HTTP11Connection | null {
+    if (this.#state === 'CLOSED') throw poolClosed();
+    if (this.#connections.size < this.#maxConnections) return this.#reserveNew();
+    const oldest = this.#idle.shift();
+    return oldest === undefined ? null : this.#replaceWithFresh(oldest, 'closed to make room for a retry');
+  }
+
+  /** Close `conn` and reserve a new connection in its place: the count does not change. */
+  #replaceWithFresh(conn: HTTP11Connection, reason: string): HTTP11Connection {
+    conn.close();
+    this.#connections.delete(conn);
+    mark('close', conn, reason);
+    return this.#reserveNew();
+  }
+
   #acquireNow(): HTTP11Connection | null {
     if (this.#state === 'CLOSED') throw poolClosed();
     const now = getRunningLoop().time();

@@ -212,6 +212,38 @@ for (const drop of ['close', 'reset'] as const) {
   });
 }
 
+test('the retry takes a fresh connection, never another idle one the server may be closing too', async () => {
+  // Every connection answers its first request and drops the second: both idle
+  // connections are stale, and a retry that reused the other one would fail again.
+  const server = await startHttpServer((req: RawRequest, socket) => {
+    if (req.index >= 1) return void socket.end();
+    socket.write(ok(`conn ${req.connection}`));
+  });
+  const { result, stats } = await withPool(server, {}, function* (client) {
+    yield* gather(client.get('/'), client.get('/')); // two idle connections
+    const r = yield* client.get('/');
+    return [r.text, r.extensions.reused];
+  });
+  assert.equal(result, ['conn 2', false]);
+  assert.equal([stats.opened, stats.active], [3, 0]);
+  await server.close();
+});
+
+test('with the pool full of idle connections, the retry closes the oldest to make room', async () => {
+  const server = await startHttpServer((req: RawRequest, socket) => {
+    if (req.index >= 1) return void socket.end();
+    socket.write(ok(`conn ${req.connection}`));
+  });
+  const { result, stats } = await withPool(server, { maxConnections: 2 }, function* (client) {
+    yield* gather(client.get('/'), client.get('/'));
+    const r = yield* client.get('/');
+    return r.text;
+  });
+  assert.is(result, 'conn 2');
+  assert.equal([stats.opened, stats.active], [3, 0]);
+  await server.close();
+});
+
 test('a fresh connection that fails is not retried', async () => {
   const server = await startHttpServer((_req, socket) => socket.end());
   let err: unknown;
