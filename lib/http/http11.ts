@@ -117,7 +117,7 @@ export interface ResponseHead {
  *                              ▼                                    ▼     ▼ expired, stale, pool closed
  *                            CLOSED ◀────────────────────────────────────────
  */
-export type ConnectionState = 'CONNECTING' | 'ACTIVE' | 'IDLE' | 'CLOSED';
+export type HTTPConnectionState = 'CONNECTING' | 'ACTIVE' | 'IDLE' | 'CLOSED';
 
 let nextConnectionId = 0;
 
@@ -163,7 +163,7 @@ export class HTTP11Connection {
   /** 1, 2, 3… in the order connections are made (process-wide). */
   readonly id = ++nextConnectionId;
   readonly origin: Origin;
-  #state: ConnectionState = 'CONNECTING';
+  #state: HTTPConnectionState = 'CONNECTING';
   /** Requests sent on this connection so far. */
   requestCount = 0;
   /** While IDLE: the loop time at which keep-alive expires. */
@@ -185,7 +185,7 @@ export class HTTP11Connection {
   }
 
   /** CONNECTING, ACTIVE, IDLE or CLOSED. */
-  get state(): ConnectionState {
+  get state(): HTTPConnectionState {
     return this.#state;
   }
 
@@ -436,7 +436,7 @@ export class HTTP11Connection {
     this.#writer!.transport.destroy(error);
   };
 
-  #expectState(state: ConnectionState, what: string): void {
+  #expectState(state: HTTPConnectionState, what: string): void {
     if (this.#state !== state) throw new RuntimeError(`${what}() on connection #${this.id}: it is ${this.#state}, not ${state}`);
   }
 }

@@ -59,7 +59,7 @@ export {
   HTTP11Connection,
   isNoResponseError,
   originOf,
-  type ConnectionState,
+  type HTTPConnectionState,
   type Origin,
   type ResponseHead,
 } from './http11.ts';

@@ -82,7 +82,7 @@ import { _getRunningLoop, getRunningLoop } from '../events.ts';
 import { RuntimeError } from '../exceptions.ts';
 import type { Future } from '../futures.ts';
 import { PoolTimeout } from './errors.ts';
-import { HTTP11Connection, isNoResponseError, originKey, type ConnectionState, type Origin, type ResponseHead } from './http11.ts';
+import { HTTP11Connection, isNoResponseError, originKey, type HTTPConnectionState, type Origin, type ResponseHead } from './http11.ts';
 import { DEFAULT_TIMEOUTS, Response, type Request, type ResponseStream } from './models.ts';
 import type { EventLoop } from '../loop.ts';
 import type { PoolEventKind } from '../trace.ts';
@@ -129,7 +129,7 @@ export interface PoolOptions {
 
 /**
  * The pool's own states (OPEN, then CLOSED for good after `close()`), as data, and
- * below it the life of a connection as the pool moves it (http11.ts `ConnectionState`).
+ * below it the life of a connection as the pool moves it (http11.ts `HTTPConnectionState`).
  * docs/diagrams/pool.md is drawn from both tables by scripts/diagrams.ts.
  */
 export const POOL_TRANSITIONS = {
@@ -156,7 +156,7 @@ export const POOLED_CONNECTION_TRANSITIONS = {
   },
   IDLE: { reused: 'ACTIVE', staleOrExpired: 'CLOSED', poolClosed: 'CLOSED' },
   CLOSED: {},
-} as const satisfies { readonly [S in ConnectionState]: { readonly [event: string]: ConnectionState } };
+} as const satisfies { readonly [S in HTTPConnectionState]: { readonly [event: string]: HTTPConnectionState } };
 
 /** RFC 9110 §9.2.2: methods whose repetition has the effect of one request. */
 const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
