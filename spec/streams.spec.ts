@@ -1,27 +1,210 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Buffer } from 'node:buffer';
-import type * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { run } from '../lib/runners.ts';
-import { createTask, sleep } from '../lib/tasks.ts';
+import { allTasks, createTask, currentTask, sleep, type Task } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, DeadlockError, IncompleteReadError, LimitOverrunError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { asyncWith } from '../lib/contextlib.ts';
-import type { ExceptionContext } from '../lib/loop.ts';
+import type { EventLoop, ExceptionContext } from '../lib/loop.ts';
+import { Queue } from '../lib/queues.ts';
 import {
   ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, openConnection, startServer, _ChunkBuffer,
+  type ClientConnectedHandler, type OpenConnectionOptions, type Server, type StartServerOptions,
 } from '../lib/streams.ts';
-import { closedPort, hasIpv6Loopback, startBytesServer, testCert } from './_support/servers.ts';
+import { closedPort, hasIpv6Loopback, startBytesServer as startBytesServerUntracked, testCert, type BytesServer } from './_support/servers.ts';
 import { rng } from './_support/bytes.ts';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 const s = (buf: Uint8Array): string => Buffer.from(buf).toString('latin1');
 const ioWaits = (): number => getRunningLoop()._ioWaitCount();
 
-/** Runs `body` as the main coroutine through the real driver. */
-function go<T>(body: () => Coro<T>, options?: Parameters<typeof run>[1]): Promise<T> {
-  return run(body(), options);
+// ---------------------------------------------------------------------------------
+// Determinism and cleanup
+//
+// These specs talk over real loopback sockets, so they must not depend on how fast
+// the machine is (CI: two shared cores, other spec files running). The rules:
+//
+// - Never poll, never sleep to "let something happen": wait on the event itself — a
+//   future completed by the socket's or server's own event (`settled`, `endOf`), a
+//   stream method that returns on it (`read()` at EOF, `waitClosed()`), a handler
+//   signalling through a Queue (`following`).
+// - `yield* sleep(0)` only for what the loop guarantees: a task created before it has
+//   run its first step when the sleeping task resumes (runOnce runs the handles ready
+//   when the iteration began, in order; a bare yield goes to the back of the queue).
+// - An I/O-wait count is checked only where the task holding the wait has provably
+//   left it: its `finally` (`_ioUnref`) ran in the same task before the `yield*` we
+//   resumed from could return, or before the task we awaited finished.
+// - Everything a test opens is tracked (`connect`, `serve`, `track`, the bytes
+//   servers) and destroyed after each test, passed or failed, so a failing assertion
+//   can never leave a socket that keeps the process alive.
+// ---------------------------------------------------------------------------------
+
+/** The safety net (never the synchronisation): a test still running after this fails. */
+const SAFETY_NET_MS = 10_000;
+
+const openSockets = new Set<net.Socket>();
+const openServers = new Set<Server>();
+const openBytesServers = new Set<BytesServer>();
+
+/** Destroys every socket and server this file's tests opened that is still open. */
+async function closeEverything(): Promise<void> {
+  for (const socket of openSockets) socket.destroy();
+  openSockets.clear();
+  for (const server of openServers) {
+    server.close(); // a no-op unless still serving
+    server.abortClients();
+  }
+  openServers.clear();
+  const bytesServers = [...openBytesServers];
+  openBytesServers.clear();
+  await Promise.all(bytesServers.map((srv) => srv.close())); // destroys their connections too
+}
+
+test.after.each(closeEverything);
+test.after(closeEverything); // the last net: nothing outlives the suite
+
+/** openConnection, with the socket tracked for the cleanup. */
+function* connect(host: string, port: number, options?: OpenConnectionOptions): Coro<[StreamReader, StreamWriter]> {
+  const pair = yield* openConnection(host, port, options);
+  openSockets.add(pair[1].transport);
+  return pair;
+}
+
+/** startServer, with the server (and so its connections) tracked for the cleanup. */
+function* serve(handler: ClientConnectedHandler, host: string | null, port: number, options?: StartServerOptions): Coro<Server> {
+  return track(yield* startServer(handler, host, port, options));
+}
+
+function track(server: Server): Server {
+  openServers.add(server);
+  return server;
+}
+
+/** servers.ts's startBytesServer, with the server tracked for the cleanup. */
+async function startBytesServer(...args: Parameters<typeof startBytesServerUntracked>): Promise<BytesServer> {
+  const srv = await startBytesServerUntracked(...args);
+  openBytesServers.add(srv);
+  return srv;
+}
+
+/**
+ * Runs `body` as the main coroutine through the real driver.
+ *
+ * The safety net is a Node timer outside the loop, not a yieldio `timeout()`: an armed
+ * loop timer would keep the driver from ever reporting a deadlock, and several specs
+ * here pin exactly that (a wait on a socket is not a deadlock; one on a reader nobody
+ * feeds is). If the test hangs, its sockets and servers are destroyed and its tasks
+ * cancelled, and the test fails saying so.
+ */
+async function go<T>(body: () => Coro<T>, options: Parameters<typeof run>[1] = {}): Promise<T> {
+  let loop: EventLoop | null = null;
+  let hung = false;
+  const guard = setTimeout(() => {
+    hung = true;
+    void closeEverything();
+    if (loop !== null && !loop.isClosed()) loop.callSoon(() => { for (const task of allTasks(loop!)) task.cancel('safety net'); });
+  }, SAFETY_NET_MS);
+  try {
+    const result = await run(body(), { ...options, setup: (l) => { loop = l; options.setup?.(l); } });
+    if (hung) throw new Error(`safety net: the test was still running after ${SAFETY_NET_MS / 1000} s`);
+    return result;
+  } catch (err) {
+    if (hung) throw new Error(`safety net: the test was still running after ${SAFETY_NET_MS / 1000} s (its sockets were destroyed, its tasks cancelled)`, { cause: err });
+    throw err;
+  } finally {
+    clearTimeout(guard);
+  }
+}
+
+/**
+ * Waits for a Promise that Node settles (an accept, a socket event). It counts as an
+ * I/O wait, as streams.ts counts its own, so the driver idles instead of reporting a
+ * deadlock. The promise's callback runs outside any loop iteration: completing the
+ * future there wakes the driver, like any socket event.
+ */
+function* settled<T>(promise: Promise<T>): Coro<T> {
+  const loop = getRunningLoop();
+  const fut = loop.createFuture<T>();
+  promise.then(
+    (value) => { if (!fut.done()) fut.setResult(value); },
+    (err: unknown) => { if (!fut.done()) fut.setException(err); },
+  );
+  loop._ioRef();
+  try {
+    return yield* fut;
+  } finally {
+    loop._ioUnref();
+  }
+}
+
+/** The socket's 'end' (the peer's FIN); rejects if it closes without one (a reset). */
+function endOf(socket: net.Socket): Promise<void> {
+  if (socket.readableEnded) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    socket.once('end', () => resolve());
+    socket.once('close', () => reject(new Error('the socket closed without an end (reset?)')));
+  });
+}
+
+/**
+ * The socket's next 'close'. Call it in the same step as what will close the socket,
+ * before yielding: no Node event can run in between, so none is missed.
+ */
+function nextClose(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => socket.once('close', () => resolve()));
+}
+
+/**
+ * Wraps a connection handler so a test can follow its connections: each handler puts
+ * its writer on `accepted` as it starts, then runs `handler` in that same step — so
+ * when the test's `yield* accepted.get()` returns, the handler has reached its first
+ * wait (a read is already counted). `tasks` are the handlers' tasks: once one is
+ * awaited, every `finally` it ran (the I/O-wait releases) is behind us.
+ */
+function following(handler: ClientConnectedHandler): { handler: ClientConnectedHandler; accepted: Queue<StreamWriter>; tasks: Task<unknown>[] } {
+  const accepted = new Queue<StreamWriter>();
+  const tasks: Task<unknown>[] = [];
+  return {
+    accepted,
+    tasks,
+    handler: function* (reader, writer) {
+      tasks.push(currentTask()!);
+      accepted.putNowait(writer);
+      yield* handler(reader, writer);
+    },
+  };
+}
+
+/**
+ * How many bytes the kernel can take from a writer whose peer never reads: the
+ * ceilings its send and receive buffers can grow to (Linux: the third field of
+ * tcp_wmem and tcp_rmem), or 64 MiB where unknown. Node's write buffer stays above its
+ * high-water mark past this — however late the kernel moves bytes on a loaded machine.
+ */
+function kernelBufferCeiling(): number {
+  try {
+    const max = (name: string): number => Number(fs.readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]);
+    const total = max('tcp_wmem') + max('tcp_rmem');
+    if (Number.isFinite(total) && total > 0) return total;
+  } catch {
+    // not Linux: use the fallback
+  }
+  return 64 * 2 ** 20;
+}
+
+/**
+ * Writes more than the kernel can hold for a peer that does not read, so that drain()
+ * must wait for that peer: until it reads, Node keeps more than its high-water mark.
+ */
+function overfill(writer: StreamWriter): void {
+  const chunk = Buffer.alloc(64 * 1024, 120); // written by reference: no memory per write
+  const total = kernelBufferCeiling() + 2 ** 20;
+  for (let written = 0; written < total; written += chunk.length) writer.write(chunk);
+  assert.is(writer.transport.writableNeedDrain, true, 'the socket buffer filled up');
 }
 
 /** Throws what `body` throws, or fails. */
@@ -32,15 +215,6 @@ function* caught(body: Coro<unknown>): Coro<any> {
     return err;
   }
   throw new Error('expected an error');
-}
-
-/** Waits (bounded) until `cond()` holds. */
-function* until(cond: () => boolean, what: string, seconds = 2): Coro<void> {
-  for (let i = 0; i < seconds * 100; i++) {
-    if (cond()) return;
-    yield* sleep(0.01);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Feeds `pieces` to `reader`, one per loop iteration, then EOF (if `eof`). */
@@ -312,11 +486,12 @@ function* echoHandler(reader: StreamReader, writer: StreamWriter): Coro<void> {
 
 test('echo round trip: startServer + openConnection; the I/O count returns to 0', async () => {
   await go(function* () {
-    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const echo = following(echoHandler);
+    const server = yield* serve(echo.handler, '127.0.0.1', 0);
     assert.is(ioWaits(), 1, 'a listening server is an I/O source');
     assert.is(server.isServing(), true);
     assert.is(server.sockets.length, 1);
-    const [reader, writer] = yield* openConnection('127.0.0.1', server.port);
+    const [reader, writer] = yield* connect('127.0.0.1', server.port);
     writer.write('hello\n');
     writer.writelines([b('wor'), 'ld\n', '']);
     yield* writer.drain();
@@ -339,35 +514,49 @@ test('echo round trip: startServer + openConnection; the I/O count returns to 0'
     yield* server.waitClosed();
     assert.is(server.isServing(), false);
     assert.is(server.sockets.length, 0);
-    yield* sleep(0); // the handler's task runs the end of its waitClosed()
+    // The handler's own waitClosed() releases its I/O wait only when its task resumes.
+    // server.waitClosed() returning says the handler's socket closed, not that this
+    // task has run since: that would hang on the order in which one socket 'close'
+    // queues the two wake-ups. Once the handler's task is done, its `finally` has run:
+    // the count below is exact whatever that order.
+    assert.is(echo.tasks.length, 1);
+    yield* echo.tasks[0]!;
     assert.is(ioWaits(), 0);
   });
 });
 
 test('read(-1) reads a response to EOF from an exact-bytes server', async () => {
+  // Part two is sent only once the client asks for it, while its read(-1) is waiting.
   const srv = await startBytesServer((socket) => {
     socket.write('part one, ');
-    setTimeout(() => socket.end('part two'), 10);
+    socket.once('data', () => socket.end('part two'));
   });
-  await go(function* () {
-    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
-    assert.is(s(yield* reader.read()), 'part one, part two');
-    assert.is(reader.atEof(), true);
-    assert.is(ioWaits(), 0);
-    writer.close();
-    yield* writer.waitClosed();
-  });
-  await srv.close();
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port);
+      const reading = createTask(reader.read());
+      yield* sleep(0); // its first step ran: the read(-1) waits for EOF
+      assert.is(reading.done(), false);
+      writer.write('more');
+      assert.is(s(yield* reading), 'part one, part two');
+      assert.is(reader.atEof(), true);
+      assert.is(ioWaits(), 0);
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('writeEof half-closes: the server reads to EOF, then answers', async () => {
   await go(function* () {
-    const server = yield* startServer(function* (reader, writer) {
+    const server = yield* serve(function* (reader, writer) {
       const all = yield* reader.read();
       writer.write(`got ${all.length} bytes`);
       writer.close();
     }, '127.0.0.1', 0);
-    const [reader, writer] = yield* openConnection('127.0.0.1', server.port);
+    const [reader, writer] = yield* connect('127.0.0.1', server.port);
     assert.is(writer.canWriteEof(), true);
     writer.write('12345');
     writer.writeEof();
@@ -381,59 +570,64 @@ test('writeEof half-closes: the server reads to EOF, then answers', async () => 
 });
 
 test('drain() waits while the peer does not read, and returns once it does', async () => {
-  let peer: net.Socket | null = null;
-  const srv = await startBytesServer((socket) => {
-    peer = socket;
-    socket.pause();
-  });
-  await go(function* () {
-    const [, writer] = yield* openConnection('127.0.0.1', srv.port);
-    const chunk = Buffer.alloc(64 * 1024, 120);
-    for (let i = 0; i < 1000 && !writer.transport.writableNeedDrain; i++) writer.write(chunk);
-    assert.is(writer.transport.writableNeedDrain, true, 'the socket buffer filled up');
-    const draining = createTask(writer.drain());
-    yield* sleep(0.05);
-    assert.is(draining.done(), false, 'drain waits for the slow reader');
-    assert.is(ioWaits(), 1, 'a drain is an I/O wait');
-    peer!.resume();
-    yield* draining;
-    assert.is(ioWaits(), 0);
-    yield* writer.drain();
-    writer.close();
-    yield* writer.waitClosed();
-  });
-  await srv.close();
+  const srv = await startBytesServer((socket) => socket.pause());
+  try {
+    await go(function* () {
+      const [, writer] = yield* connect('127.0.0.1', srv.port);
+      const peer = yield* settled(srv.connection(0));
+      overfill(writer); // the peer never reads: no 'drain' can come before it does
+      const trace: string[] = [];
+      writer.transport.once('drain', () => trace.push("socket 'drain'"));
+      const draining = createTask((function* () {
+        yield* writer.drain();
+        trace.push('drain() returned');
+      })());
+      yield* sleep(0); // its first step ran: drain() now waits
+      assert.is(draining.done(), false, 'drain waits for the slow reader');
+      assert.is(ioWaits(), 1, 'a drain is an I/O wait');
+      trace.push('peer reads');
+      peer.resume();
+      yield* draining;
+      assert.equal(trace, ['peer reads', "socket 'drain'", 'drain() returned']);
+      assert.is(ioWaits(), 0);
+      yield* writer.drain();
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('cancelling a drain() takes it off the list and the I/O count; a later drain still works', async () => {
-  let peer: net.Socket | null = null;
-  const srv = await startBytesServer((socket) => {
-    peer = socket;
-    socket.pause();
-  });
-  await go(function* () {
-    const [, writer] = yield* openConnection('127.0.0.1', srv.port);
-    const chunk = Buffer.alloc(64 * 1024);
-    for (let i = 0; i < 1000 && !writer.transport.writableNeedDrain; i++) writer.write(chunk);
-    const a = createTask(writer.drain());
-    const c = createTask(writer.drain());
-    yield* sleep(0.01);
-    assert.is(ioWaits(), 2);
-    a.cancel();
-    assert.instance(yield* caught(a), CancelledError);
-    assert.is(ioWaits(), 1);
-    peer!.resume();
-    yield* c;
-    assert.is(ioWaits(), 0);
-    writer.close();
-  });
-  await srv.close();
+  const srv = await startBytesServer((socket) => socket.pause());
+  try {
+    await go(function* () {
+      const [, writer] = yield* connect('127.0.0.1', srv.port);
+      const peer = yield* settled(srv.connection(0));
+      overfill(writer); // c cannot finish before the peer reads
+      const a = createTask(writer.drain());
+      const c = createTask(writer.drain());
+      yield* sleep(0); // both ran their first step: both wait
+      assert.is(ioWaits(), 2);
+      a.cancel();
+      assert.instance(yield* caught(a), CancelledError);
+      assert.is(ioWaits(), 1);
+      peer.resume();
+      yield* c;
+      assert.is(ioWaits(), 0);
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('ECONNREFUSED reaches the awaiting task as the thrown error', async () => {
   const port = await closedPort();
   await go(function* () {
-    const err = yield* caught(openConnection('127.0.0.1', port));
+    const err = yield* caught(connect('127.0.0.1', port));
     assert.is(err.code, 'ECONNREFUSED');
     assert.match(err.message, /ECONNREFUSED/);
     assert.is(ioWaits(), 0);
@@ -442,41 +636,52 @@ test('ECONNREFUSED reaches the awaiting task as the thrown error', async () => {
 
 test('a DNS failure is thrown in the task', async () => {
   await go(function* () {
-    const err = yield* caught(openConnection('no-such-host.invalid', 80));
+    const err = yield* caught(connect('no-such-host.invalid', 80));
     assert.ok(['ENOTFOUND', 'EAI_AGAIN'].includes(err.code), String(err.code));
     assert.is(ioWaits(), 0);
   });
 });
 
 test('a server that resets the connection: the waiting read throws ECONNRESET, and so do drain, write and waitClosed', async () => {
-  const srv = await startBytesServer((socket) => {
-    socket.write('some data');
-    setTimeout(() => socket.resetAndDestroy(), 20);
-  });
-  await go(function* () {
-    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
-    assert.is(s(yield* reader.read(100)), 'some data');
-    const err = yield* caught(reader.read(100));
-    assert.is(err.code, 'ECONNRESET');
-    assert.is(reader.exception(), err);
-    assert.is(yield* caught(writer.drain()), err);
-    assert.throws(() => writer.write('x'), (e: any) => e === err);
-    assert.is(yield* caught(writer.waitClosed()), err);
-    assert.is(writer.isClosing(), true);
-    assert.is(ioWaits(), 0);
-  });
-  await srv.close();
+  const srv = await startBytesServer((socket) => socket.write('some data'));
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port);
+      const peer = yield* settled(srv.connection(0));
+      assert.is(s(yield* reader.read(100)), 'some data');
+      // The reset comes only now: sent earlier, it could overtake the data (Linux drops
+      // unread bytes on a reset) or reach a reader not yet waiting.
+      const reading = createTask(reader.read(100));
+      yield* sleep(0); // its first step ran: the read waits
+      assert.is(reading.done(), false);
+      peer.resetAndDestroy();
+      const err = yield* caught(reading);
+      assert.is(err.code, 'ECONNRESET');
+      assert.is(reader.exception(), err);
+      assert.is(yield* caught(writer.drain()), err);
+      assert.throws(() => writer.write('x'), (e: any) => e === err);
+      assert.is(yield* caught(writer.waitClosed()), err);
+      assert.is(writer.isClosing(), true);
+      assert.is(ioWaits(), 0);
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test("a reset while nobody reads is stored, never an unhandled 'error' event; the next read throws it", async () => {
   const uncaught: unknown[] = [];
   const spy = (e: unknown): void => { uncaught.push(e); };
   process.on('uncaughtException', spy);
-  const srv = await startBytesServer((socket) => setTimeout(() => socket.resetAndDestroy(), 5));
+  const srv = await startBytesServer(() => {});
   try {
     await go(function* () {
-      const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
-      yield* until(() => writer.isClosing(), 'the reset');
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port);
+      const peer = yield* settled(srv.connection(0));
+      const closed = nextClose(writer.transport); // before the reset: its 'close' cannot be missed
+      peer.resetAndDestroy();
+      yield* settled(closed); // the 'error' and 'close' came while no read, drain or waitClosed waited
+      assert.is(writer.isClosing(), true);
       assert.is((yield* caught(reader.readline())).code, 'ECONNRESET');
       assert.is((yield* caught(writer.drain())).code, 'ECONNRESET');
     });
@@ -487,85 +692,108 @@ test("a reset while nobody reads is stored, never an unhandled 'error' event; th
   assert.equal(uncaught, []);
 });
 
-test('the peer closing cleanly: reads see EOF; once the socket closed, write and drain throw ConnectionResetError', async () => {
-  const srv = await startBytesServer((socket) => socket.end());
+test('the peer closing cleanly over TLS: reads see EOF; once the socket closed, write and drain throw ConnectionResetError', async () => {
   const tlsSrv = await startBytesServer((socket) => socket.end(), { tls: testCert });
-  await go(function* () {
-    // TLS does not stay half-open: the peer's close closes our socket too.
-    const [reader, writer] = yield* openConnection('127.0.0.1', tlsSrv.port, { tls: { ca: testCert.cert } });
-    assert.is((yield* reader.read()).length, 0);
-    yield* until(() => writer.isClosing(), 'the close');
-    assert.throws(() => writer.write('x'), (e: unknown) => e instanceof ConnectionResetError);
-    const err = yield* caught(writer.drain());
-    assert.instance(err, ConnectionResetError);
-    assert.is(err.code, 'ECONNRESET');
-    yield* writer.waitClosed();
-  });
-  await tlsSrv.close();
-  await go(function* () {
-    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
-    assert.is((yield* reader.read()).length, 0);
-    writer.close();
-    yield* writer.waitClosed();
-    yield* writer.waitClosed();
-    assert.throws(() => writer.write('x'), /after close/);
-  });
-  await srv.close();
+  try {
+    await go(function* () {
+      // TLS does not stay half-open: the peer's close closes our socket too.
+      const [reader, writer] = yield* connect('127.0.0.1', tlsSrv.port, { tls: { ca: testCert.cert } });
+      assert.is((yield* reader.read()).length, 0);
+      yield* writer.waitClosed(); // returns on the socket's 'close', which EOF brings over TLS
+      assert.is(writer.isClosing(), true);
+      assert.throws(() => writer.write('x'), (e: unknown) => e instanceof ConnectionResetError);
+      const err = yield* caught(writer.drain());
+      assert.instance(err, ConnectionResetError);
+      assert.is(err.code, 'ECONNRESET');
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await tlsSrv.close();
+  }
+});
+
+test('the peer closing cleanly over TCP: reads see EOF; close() and waitClosed() (twice) end it; a write after close() throws', async () => {
+  const srv = await startBytesServer((socket) => socket.end());
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port);
+      assert.is((yield* reader.read()).length, 0);
+      writer.close();
+      yield* writer.waitClosed();
+      yield* writer.waitClosed();
+      assert.throws(() => writer.write('x'), /after close/);
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('cancelling a task blocked in a socket read: the I/O count returns to 0 and the next read works', async () => {
-  let peer: net.Socket | null = null;
-  const srv = await startBytesServer((socket) => { peer = socket; });
-  await go(function* () {
-    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port);
-    const task = createTask(reader.readline());
-    yield* sleep(0.01);
-    assert.is(ioWaits(), 1, 'the blocked read is one I/O wait');
-    task.cancel();
-    assert.instance(yield* caught(task), CancelledError);
-    assert.is(ioWaits(), 0);
-    peer!.write('after cancel\n');
-    assert.is(s(yield* reader.readline()), 'after cancel\n');
-    assert.is(ioWaits(), 0);
-    writer.close();
-    yield* writer.waitClosed();
-  });
-  await srv.close();
+  const srv = await startBytesServer(() => {});
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port);
+      const peer = yield* settled(srv.connection(0));
+      const task = createTask(reader.readline());
+      yield* sleep(0); // its first step ran: the read waits
+      assert.is(ioWaits(), 1, 'the blocked read is one I/O wait');
+      task.cancel();
+      assert.instance(yield* caught(task), CancelledError);
+      assert.is(ioWaits(), 0);
+      peer.write('after cancel\n');
+      assert.is(s(yield* reader.readline()), 'after cancel\n');
+      assert.is(ioWaits(), 0);
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('flow control over a socket: paused while more than 2 × limit is buffered, resumed by reading', async () => {
   const total = 256 * 1024;
   const srv = await startBytesServer((socket) => socket.end(Buffer.alloc(total, 97)));
-  await go(function* () {
-    const [reader, writer] = yield* openConnection('127.0.0.1', srv.port, { limit: 8 * 1024 });
-    yield* until(() => writer.transport.isPaused(), 'the pause');
-    let got = 0;
-    for (let i = 0; i < 1000 && got < total; i++) got += (yield* reader.read(4096)).length;
-    assert.is(got, total);
-    assert.is(writer.transport.isPaused(), false);
-    assert.is((yield* reader.read()).length, 0);
-    writer.close();
-  });
-  await srv.close();
+  try {
+    await go(function* () {
+      const [reader, writer] = yield* connect('127.0.0.1', srv.port, { limit: 8 * 1024 });
+      // Nothing reads yet, so the reader pauses the socket once 16 KiB are buffered,
+      // and nothing resumes it: wait for that 'pause' (at once if it already came).
+      const socket = writer.transport;
+      if (!socket.isPaused()) yield* settled(new Promise((resolve) => socket.once('pause', resolve)));
+      assert.is(socket.isPaused(), true);
+      let got = 0;
+      for (let i = 0; i < 1000 && got < total; i++) got += (yield* reader.read(4096)).length;
+      assert.is(got, total);
+      assert.is(socket.isPaused(), false);
+      assert.is((yield* reader.read()).length, 0);
+      writer.close();
+      yield* writer.waitClosed();
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('server close(): stops listening at once; waitClosed() waits for the open connections', async () => {
   await go(function* () {
     let handlerDone = false;
-    const server = yield* startServer(function* (reader, writer) {
+    const { handler, accepted } = following(function* (reader, writer) {
       yield* reader.read();
       writer.close();
-      handlerDone = true;
-    }, '127.0.0.1', 0);
+      handlerDone = true; // in the step that closes: before its socket can close
+    });
+    const server = yield* serve(handler, '127.0.0.1', 0);
     const port = server.port;
-    const [, writer] = yield* openConnection('127.0.0.1', port);
-    yield* until(() => ioWaits() === 2, 'the handler to wait in read()');
+    const [, writer] = yield* connect('127.0.0.1', port);
+    yield* accepted.get(); // the handler started, and in that step began waiting in read()
+    assert.is(ioWaits(), 2, 'the listening server and the blocked handler read');
     server.close();
     server.close();
     assert.is(ioWaits(), 1, 'the blocked handler read; the server no longer counts');
-    assert.is((yield* caught(openConnection('127.0.0.1', port))).code, 'ECONNREFUSED');
+    assert.is((yield* caught(connect('127.0.0.1', port))).code, 'ECONNREFUSED');
     const closing = createTask(server.waitClosed());
-    yield* sleep(0.02);
+    yield* sleep(0); // its first step ran: it waits, and cannot finish while we keep our end open
     assert.is(closing.done(), false, 'a connection is still open');
     assert.match(String(server), /closing 127\.0\.0\.1:\d+ 1 connections/);
     writer.close();
@@ -574,19 +802,26 @@ test('server close(): stops listening at once; waitClosed() waits for the open c
     assert.is(server.connections.size, 0);
     assert.is(server.address().port, port, 'the address is kept after close');
     yield* server.waitClosed();
+    // The handler's read ended (its `finally` ran) before it closed the connection.
     assert.is(ioWaits(), 0);
   });
 });
 
 test('closeClients() and abortClients() end the open connections', async () => {
   await go(function* () {
-    const server = yield* startServer(function* (reader) { yield* reader.read(); }, '127.0.0.1', 0);
-    const [r1] = yield* openConnection('127.0.0.1', server.port);
-    yield* until(() => server.connections.size === 1, 'one connection');
+    const { handler, accepted, tasks } = following(function* (reader) { yield* reader.read(); });
+    const server = yield* serve(handler, '127.0.0.1', 0);
+    const [r1] = yield* connect('127.0.0.1', server.port);
+    yield* accepted.get();
+    assert.is(server.connections.size, 1);
     server.closeClients();
     assert.is((yield* r1.read()).length, 0, 'closed: EOF');
-    const [r2] = yield* openConnection('127.0.0.1', server.port);
-    yield* until(() => server.connections.size === 1, 'another connection');
+    // Our EOF can come before the server side's 'close': its handler, woken by that
+    // 'close', is done once the connection is gone from the server.
+    yield* tasks[0]!;
+    const [r2] = yield* connect('127.0.0.1', server.port);
+    yield* accepted.get();
+    assert.is(server.connections.size, 1);
     server.abortClients();
     try {
       assert.is((yield* r2.read()).length, 0);
@@ -594,6 +829,7 @@ test('closeClients() and abortClients() end the open connections', async () => {
       assert.is((err as { code: string }).code, 'ECONNRESET');
     }
     yield* server.exit();
+    yield* tasks[1]!; // done: its read's `finally` ran
     assert.is(ioWaits(), 0);
   });
 });
@@ -601,13 +837,15 @@ test('closeClients() and abortClients() end the open connections', async () => {
 test('a handler that throws: reported to the loop exception handler, and its connection closed', async () => {
   const reports: ExceptionContext[] = [];
   await go(function* () {
-    const server = yield* startServer(function* () {
+    const server = yield* serve(function* () {
       yield* sleep(0);
       throw new Error('handler failed');
     }, '127.0.0.1', 0);
-    const [reader] = yield* openConnection('127.0.0.1', server.port);
+    const [reader] = yield* connect('127.0.0.1', server.port);
     assert.is((yield* reader.read()).length, 0, 'the server closed the connection');
-    yield* until(() => reports.length === 1, 'the report');
+    // The handler's task closed the connection and reported in one step: our EOF,
+    // which that close caused, cannot come before the report.
+    assert.is(reports.length, 1);
     assert.match(reports[0]!.message, /client_connected_cb/);
     assert.match(String(reports[0]!.exception), /handler failed/);
     server.close();
@@ -618,19 +856,19 @@ test('a handler that throws: reported to the loop exception handler, and its con
 test('a task waiting for a client while the server listens is not a deadlock', async () => {
   const got = await go(function* () {
     const fut = getRunningLoop().createFuture<string>();
-    const server = yield* startServer(function* (reader, writer) {
+    const server = yield* serve(function* (reader, writer) {
       fut.setResult(s(yield* reader.readline()));
       writer.close();
     }, '127.0.0.1', 0);
     const port = server.port;
-    // A client made outside the loop, as another process would.
-    setTimeout(() => {
-      void (async () => {
-        const srv = await import('node:net');
-        const sock = srv.connect(port, '127.0.0.1', () => sock.end('from outside\n'));
-        sock.on('error', () => {});
-      })();
-    }, 20);
+    // A client made outside the loop, as another process would. setImmediate runs only
+    // after this tick, which ends with main waiting on `fut` and only the listening
+    // server counted: the moment the driver must idle rather than report a deadlock.
+    setImmediate(() => {
+      const sock = net.connect(port, '127.0.0.1', () => sock.end('from outside\n'));
+      openSockets.add(sock);
+      sock.on('error', () => {});
+    });
     const line = yield* fut;
     server.close();
     yield* server.waitClosed();
@@ -641,14 +879,14 @@ test('a task waiting for a client while the server listens is not a deadlock', a
 
 test('serveForever(): returns after close(), and on cancellation closes the server', async () => {
   await go(function* () {
-    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const server = yield* serve(echoHandler, '127.0.0.1', 0);
     const serving = createTask(server.serveForever());
     yield* sleep(0);
     assert.instance(yield* caught(server.serveForever()), RuntimeError);
     server.close();
     yield* serving;
     assert.instance(yield* caught(server.serveForever()), RuntimeError);
-    const s2 = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const s2 = yield* serve(echoHandler, '127.0.0.1', 0);
     const t2 = createTask(s2.serveForever());
     yield* sleep(0);
     t2.cancel();
@@ -661,9 +899,9 @@ test('serveForever(): returns after close(), and on cancellation closes the serv
 
 test('listening on a port in use throws EADDRINUSE in the task; a Server is an async context manager', async () => {
   await go(function* () {
-    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const server = yield* serve(echoHandler, '127.0.0.1', 0);
     yield* asyncWith(server, function* (srv) {
-      const err = yield* caught(startServer(echoHandler, '127.0.0.1', srv.port));
+      const err = yield* caught(serve(echoHandler, '127.0.0.1', srv.port));
       assert.is(err.code, 'EADDRINUSE');
       assert.is(ioWaits(), 1);
     });
@@ -675,8 +913,8 @@ test('listening on a port in use throws EADDRINUSE in the task; a Server is an a
 test('an IPv6 loopback (::1) round trip, if available', async () => {
   if (!(await hasIpv6Loopback())) return;
   await go(function* () {
-    const server = yield* startServer(echoHandler, '::1', 0);
-    const [reader, writer] = yield* openConnection('::1', server.port);
+    const server = yield* serve(echoHandler, '::1', 0);
+    const [reader, writer] = yield* connect('::1', server.port);
     writer.write('six\n');
     assert.is(s(yield* reader.readline()), 'six\n');
     assert.is((writer.getExtraInfo('peername') as [string, number])[0], '::1');
@@ -691,20 +929,23 @@ test('an IPv6 loopback (::1) round trip, if available', async () => {
 
 test('TLS: a self-signed server is refused by default with a certificate error', async () => {
   const srv = await startBytesServer((socket) => socket.end('never read'), { tls: testCert });
-  await go(function* () {
-    const err = yield* caught(openConnection('127.0.0.1', srv.port, { tls: true }));
-    assert.is(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
-    assert.match(err.message, /self[- ]signed/);
-    assert.is(ioWaits(), 0);
-  });
-  await srv.close();
+  try {
+    await go(function* () {
+      const err = yield* caught(connect('127.0.0.1', srv.port, { tls: true }));
+      assert.is(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      assert.match(err.message, /self[- ]signed/);
+      assert.is(ioWaits(), 0);
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 test('TLS: with the test CA trusted, an echo round trip works (by IP and by host name)', async () => {
   await go(function* () {
-    const server = yield* startServer(echoHandler, '127.0.0.1', 0, { tls: testCert });
+    const server = yield* serve(echoHandler, '127.0.0.1', 0, { tls: testCert });
     for (const host of ['127.0.0.1', 'localhost']) {
-      const [reader, writer] = yield* openConnection(host, server.port, { tls: { ca: testCert.cert } });
+      const [reader, writer] = yield* connect(host, server.port, { tls: { ca: testCert.cert } });
       writer.write('secret\n');
       assert.is(s(yield* reader.readline()), 'secret\n');
       assert.is(writer.canWriteEof(), false);
@@ -723,22 +964,31 @@ test('TLS: with the test CA trusted, an echo round trip works (by IP and by host
 test('connect abandoned: an AbortSignal, or cancellation, destroys the socket and frees the I/O count', async () => {
   // A TCP server that never answers the TLS handshake: the connect stays pending.
   const srv = await startBytesServer((socket) => socket.resume());
-  await go(function* () {
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('gave up')), 20);
-    const err = yield* caught(openConnection('127.0.0.1', srv.port, { tls: true, signal: controller.signal }));
-    assert.is(err.message, 'gave up');
-    assert.is(ioWaits(), 0);
-    const aborted = AbortSignal.abort(new Error('already'));
-    assert.is((yield* caught(openConnection('127.0.0.1', srv.port, { signal: aborted }))).message, 'already');
-    const task = createTask(openConnection('127.0.0.1', srv.port, { tls: true }));
-    yield* until(() => ioWaits() === 1 && srv.connections.length === 2, 'the connect');
-    task.cancel();
-    assert.instance(yield* caught(task), CancelledError);
-    assert.is(ioWaits(), 0);
-    yield* until(() => srv.connections[1]!.readableEnded, 'the peer to see the close');
-  });
-  await srv.close();
+  try {
+    await go(function* () {
+      const controller = new AbortController();
+      const attempt = createTask(caught(connect('127.0.0.1', srv.port, { tls: true, signal: controller.signal })));
+      yield* settled(srv.connection(0)); // TCP is up; the handshake never completes
+      assert.is(ioWaits(), 1, 'the pending connect is one I/O wait');
+      controller.abort(new Error('gave up'));
+      const err = yield* attempt;
+      assert.is(err.message, 'gave up');
+      assert.is(ioWaits(), 0);
+      const aborted = AbortSignal.abort(new Error('already'));
+      assert.is((yield* caught(connect('127.0.0.1', srv.port, { signal: aborted }))).message, 'already');
+      // That one never opened a socket: the next connection the server accepts is the task's.
+      const task = createTask(connect('127.0.0.1', srv.port, { tls: true }));
+      const peer = yield* settled(srv.connection(1));
+      assert.is(ioWaits(), 1, 'the pending connect is one I/O wait');
+      task.cancel();
+      assert.instance(yield* caught(task), CancelledError);
+      assert.is(ioWaits(), 0);
+      yield* settled(endOf(peer)); // the peer sees the close: a FIN, not a reset
+      assert.is(peer.readableEnded, true);
+    });
+  } finally {
+    await srv.close();
+  }
 });
 
 // ---------------------------------------------------------------------------------
@@ -748,13 +998,13 @@ test('connect abandoned: an AbortSignal, or cancellation, destroys the socket an
 /** Runs `body`; returns what it returned and every report of the exception handler. */
 async function reportsOf<T>(debug: boolean, body: () => Coro<T>): Promise<{ value: T; reports: string[] }> {
   const reports: string[] = [];
-  const value = await run(body(), { debug, exceptionHandler: (_loop, context: ExceptionContext) => void reports.push(context.message) });
+  const value = await go(body, { debug, exceptionHandler: (_loop, context: ExceptionContext) => void reports.push(context.message) });
   return { value, reports };
 }
 
 test('debug mode: a server never closed is reported at the end of run(), with where it was made', async () => {
   const { value: server, reports } = await reportsOf(true, function* () {
-    return yield* startServer(echoHandler, '127.0.0.1', 0); // ← the creation site the report names
+    return track(yield* startServer(echoHandler, '127.0.0.1', 0)); // ← the creation site the report names
   });
   assert.is(reports.length, 1, reports.join('\n'));
   assert.match(reports[0]!, new RegExp(`^Server created at .*streams\\.spec\\.ts:\\d+:\\d+\\)? was never closed \\(still listening on 127\\.0\\.0\\.1:${server.port}, 0 connections open\\)`));
@@ -764,7 +1014,7 @@ test('debug mode: a server never closed is reported at the end of run(), with wh
 
 test('debug mode: a server closed, or one that failed to listen, is not reported; debug off records nothing', async () => {
   const closed = await reportsOf(true, function* () {
-    const server = yield* startServer(echoHandler, '127.0.0.1', 0);
+    const server = track(yield* startServer(echoHandler, '127.0.0.1', 0));
     yield* asyncWith(server, function* (srv) {
       const err = yield* caught(startServer(echoHandler, '127.0.0.1', srv.port)); // EADDRINUSE
       assert.is(err.code, 'EADDRINUSE');
@@ -772,7 +1022,7 @@ test('debug mode: a server closed, or one that failed to listen, is not reported
   });
   assert.equal(closed.reports, []);
   const off = await reportsOf(false, function* () {
-    return yield* startServer(echoHandler, '127.0.0.1', 0);
+    return track(yield* startServer(echoHandler, '127.0.0.1', 0));
   });
   assert.equal(off.reports, []);
   off.value.close();

@@ -15,8 +15,14 @@ export interface BytesServer {
   readonly host: string;
   /** Every socket accepted so far, in order. */
   readonly connections: net.Socket[];
-  /** Stops listening and destroys every connection. */
+  /** Stops listening and destroys every connection. Idempotent. */
   close(): Promise<void>;
+  /**
+   * The `index`-th accepted socket (0-based), as soon as the server has it: the event
+   * to wait on instead of polling `connections.length` — a client's connect can
+   * complete before the server's accept callback has run.
+   */
+  connection(index: number): Promise<net.Socket>;
 }
 
 /**
@@ -34,9 +40,13 @@ export function startBytesServer(
 ): Promise<BytesServer> {
   const host = options.host ?? '127.0.0.1';
   const connections: net.Socket[] = [];
+  const awaited = new Map<number, Array<(socket: net.Socket) => void>>();
   const onConnection = (socket: net.Socket): void => {
     connections.push(socket);
     socket.on('error', () => {}); // resets are the point of some specs
+    const index = connections.length - 1;
+    for (const resolve of awaited.get(index) ?? []) resolve(socket);
+    awaited.delete(index);
     handler(socket);
   };
   const server = options.tls
@@ -46,14 +56,24 @@ export function startBytesServer(
     server.once('error', reject);
     server.listen(0, host, () => {
       const port = (server.address() as net.AddressInfo).port;
+      let closed: Promise<void> | null = null;
       resolve({
         port,
         host,
         connections,
-        close: () => new Promise<void>((done) => {
+        close: () => closed ??= new Promise<void>((done) => {
           for (const socket of connections) socket.destroy();
           server.close(() => done());
         }),
+        connection: (index) => {
+          const socket = connections[index];
+          if (socket !== undefined) return Promise.resolve(socket);
+          return new Promise((resolve) => {
+            const list = awaited.get(index) ?? [];
+            list.push(resolve);
+            awaited.set(index, list);
+          });
+        },
       });
     });
   });
