@@ -130,7 +130,7 @@ ${sched.markdown(input.notes ?? [])}
 
 const PEER_EXPRESSIONS = `### How each runtime expresses the workloads
 
-| workload | native async/await | yieldio | co 4 | effection 3 | CPython asyncio |
+| workload | native async/await | yieldio | co 4 | effection 4 | CPython asyncio |
 | --- | --- | --- | --- | --- | --- |
 | W1 spawn + gather | call an \`async\` function, \`Promise.all\` | \`createTask\`, \`gather(tasks)\` | \`co(gen)\` per task (a Promise), \`yield array\` | \`yield* spawn(op)\`, \`yield* all(tasks)\` | \`create_task\`, \`gather\` |
 | W1 eager tasks | (always eager) | \`eagerTaskFactory\` | — every \`co()\` is already eager | — \`spawn\` is already eager | \`eager_task_factory\` (3.12+) |
