@@ -47,6 +47,18 @@ export function _registerAwaits(waiter: Future<unknown>, label: string, awaited:
   standsFor.set(waiter, { label, awaited });
 }
 
+/**
+ * @internal Names a plain future for the call graph, reports and the trace (`socket
+ * read`, `connect`): what the timeline shows a task waiting on, instead of
+ * `<Future pending>`. Callers do it only while tracing or in debug mode (one WeakMap
+ * write per wait), so the hot path pays nothing.
+ */
+export function _labelFuture(fut: Future<unknown>, label: string): void {
+  standsFor.set(fut, { label, awaited: noFutures });
+}
+
+const noFutures = (): Iterable<Future<unknown>> => [];
+
 /** @internal The futures `fut` stands for, if it is a gather, shield, wait or TaskGroup future. */
 export function _awaitedThrough(fut: Future<unknown>): Iterable<Future<unknown>> {
   if (fut instanceof GatheringFuture) return fut._children();

@@ -72,6 +72,7 @@ import type { Coro } from './coroutines.ts';
 import type { EventLoop } from './loop.ts';
 import type { Future } from './futures.ts';
 import { getRunningLoop } from './events.ts';
+import { _labelFuture } from './callgraph.ts';
 import { CancelledError, IncompleteReadError, LimitOverrunError, RuntimeError } from './exceptions.ts';
 
 /** The default buffer limit: 64 KiB, as asyncio's `_DEFAULT_LIMIT`. */
@@ -485,6 +486,7 @@ export class StreamReader {
     }
     const loop = getRunningLoop();
     const waiter = loop.createFuture<void>();
+    if (loop._tracer !== null || loop._recordAwaitSites) _labelFuture(waiter, `${funcName}() on a socket`);
     this.#waiter = waiter;
     const io = this.#transport !== null;
     if (io) loop._ioRef();
@@ -584,6 +586,7 @@ export class _StreamProtocol {
   *waitConnected(signal: AbortSignal | undefined): Coro<void> {
     const loop = getRunningLoop();
     const waiter = loop.createFuture<void>();
+    if (loop._tracer !== null || loop._recordAwaitSites) _labelFuture(waiter, 'connect');
     this.#connectWaiter = waiter;
     const onAbort = signal ? () => this.socket.destroy(abortReason(signal) as Error) : null;
     if (onAbort !== null) signal!.addEventListener('abort', onAbort, { once: true });
