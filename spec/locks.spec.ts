@@ -6,30 +6,9 @@ import { createTask, sleep, type Task } from '../lib/tasks.ts';
 import { gather } from '../lib/gather.ts';
 import { BrokenBarrierError, CancelledError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
-import { runVirtual, trace } from './_support/virtual.ts';
+import { runVirtual, trace, go, settle, isA, outcome } from './_support/virtual.ts';
 
 /** Runs `body` as main on virtual time. */
-function go(body: () => Coro<void>): Promise<void> {
-  return runVirtual(body());
-}
-
-/** Lets every ready task run a few steps. */
-function* settle(): Coro<void> {
-  for (let i = 0; i < 5; i++) yield* sleep(0);
-}
-
-/** uvu's `assert.throws` takes a predicate, not a class. */
-function isA(cls: new (...args: any[]) => Error): (e: unknown) => boolean {
-  return (e) => e instanceof cls;
-}
-
-/** The error a finished task failed with (or 'ok' / 'cancelled'). */
-function outcome(task: Task<unknown>): string {
-  if (task.cancelled()) return 'cancelled';
-  const e = task.exception();
-  return e === null ? 'ok' : (e as Error).name;
-}
-
 // ---- Lock ----
 
 test('Lock: acquire takes a free lock at once; release frees it; locked() tells', () => go(function* () {

@@ -7,26 +7,7 @@ import { gather } from '../lib/gather.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { QueueEmpty, QueueFull, QueueShutDown, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
-import { runVirtual, trace } from './_support/virtual.ts';
-
-function go(body: () => Coro<void>): Promise<void> {
-  return runVirtual(body());
-}
-
-function* settle(): Coro<void> {
-  for (let i = 0; i < 5; i++) yield* sleep(0);
-}
-
-function isA(cls: new (...args: any[]) => Error): (e: unknown) => boolean {
-  return (e) => e instanceof cls;
-}
-
-/** 'ok', 'cancelled', or the name of the error the task failed with. */
-function outcome(task: Task<unknown>): string {
-  if (task.cancelled()) return 'cancelled';
-  const e = task.exception();
-  return e === null ? 'ok' : (e as Error).name;
-}
+import { runVirtual, trace, go, settle, isA, outcome } from './_support/virtual.ts';
 
 // ---- basics ----
 

@@ -8,16 +8,7 @@ import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, ExceptionGroup, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { asyncWith } from '../lib/contextlib.ts';
-import { collectErrors, runVirtual, thrown, trace, type Trace } from './_support/virtual.ts';
-
-function* caught(body: () => Coro<unknown>): Coro<unknown> {
-  try {
-    yield* body();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the body to throw');
-}
+import { collectErrors, runVirtual, thrown, trace, type Trace, caught } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
 

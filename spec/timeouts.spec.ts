@@ -6,18 +6,9 @@ import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { asyncWith } from '../lib/contextlib.ts';
-import { manualLoop, rejection, runVirtual, spin, thrown, trace } from './_support/virtual.ts';
+import { manualLoop, rejection, runVirtual, spin, thrown, trace, caught } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
-
-function* caught(body: () => Coro<unknown>): Coro<unknown> {
-  try {
-    yield* body();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the body to throw');
-}
 
 // ---- expiry ----
 

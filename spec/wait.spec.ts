@@ -8,18 +8,9 @@ import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { ValueError } from '../lib/locks.ts';
-import { collectErrors, runVirtual, thrown, trace, type Trace } from './_support/virtual.ts';
+import { collectErrors, runVirtual, thrown, trace, type Trace, caught } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
-
-function* caught(body: () => Coro<unknown>): Coro<unknown> {
-  try {
-    yield* body();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the body to throw');
-}
 
 function* after<T>(seconds: number, value: T, log?: Trace, name?: string): Coro<T> {
   try {

@@ -10,6 +10,7 @@
 import { run, type RunOptions } from '../../lib/runners.ts';
 import { EventLoop, type ExceptionContext } from '../../lib/loop.ts';
 import type { Coro } from '../../lib/coroutines.ts';
+import type { Task } from '../../lib/tasks.ts';
 
 /** `run(main, {virtualTime: true, ...options})`. */
 export function runVirtual<T>(main: Coro<T>, options: RunOptions = {}): Promise<T> {
@@ -93,4 +94,36 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected the promise to reject');
+}
+
+/** Runs `body()` on virtual time (the specs' `go(function* () { ... })`). */
+export function go(body: () => Coro<void>): Promise<void> {
+  return runVirtual(body());
+}
+
+/** Lets every ready task run a few steps. */
+export function* settle(): Coro<void> {
+  for (let i = 0; i < 5; i++) yield;
+}
+
+/** uvu's `assert.throws` takes a predicate, not a class. */
+export function isA(cls: new (...args: any[]) => Error): (e: unknown) => boolean {
+  return (e) => e instanceof cls;
+}
+
+/** 'ok', 'cancelled', or the name of the error a finished task failed with. */
+export function outcome(task: Task<unknown>): string {
+  if (task.cancelled()) return 'cancelled';
+  const e = task.exception();
+  return e === null ? 'ok' : (e as Error).name;
+}
+
+/** The error `body` throws (the spec fails if it throws none). */
+export function* caught(body: () => Coro<unknown>): Coro<unknown> {
+  try {
+    yield* body();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the body to throw');
 }
