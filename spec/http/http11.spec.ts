@@ -237,6 +237,65 @@ test('a slow but steady body is not a timeout: each read has its own deadline', 
   await server.close();
 });
 
+// --- slow and malicious peers (issue #5) -------------------------------------
+
+test('a response trickled one byte at a time succeeds while each byte is in time', async () => {
+  const answer = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello';
+  const server = await startHttpServer((_req, socket) => {
+    let i = 0;
+    const t = setInterval(() => {
+      if (socket.destroyed) return clearInterval(t);
+      socket.write(answer[i]!);
+      if (++i === answer.length) clearInterval(t);
+    }, 1);
+  });
+  const r = await withClient(server, (client) => client.get('/', { timeout: { read: 1 } }));
+  assert.equal([r.statusCode, r.headers.get('content-type'), r.text], [200, 'text/plain', 'hello']);
+  await server.close();
+});
+
+test('a server that stalls mid-headers: ReadTimeout, not a response', async () => {
+  const err = await failure((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Le'), 'GET', { timeout: { read: 0.05 } });
+  assert.instance(err, ReadTimeout);
+});
+
+/** A server that writes `first`, then `piece` again and again until the client goes (bounded: 8 MiB). */
+function endlessServer(first: string, piece: string): Promise<BytesServer & { written: () => number }> {
+  let written = 0;
+  return startHttpServer((_req, socket) => {
+    socket.write(first);
+    const more = (): void => {
+      while (!socket.destroyed && written < 8 * 1024 * 1024) {
+        written += piece.length;
+        if (!socket.write(piece)) return void socket.once('drain', more);
+      }
+    };
+    socket.on('error', () => {});
+    more();
+  }).then((server) => Object.assign(server, { written: () => written }));
+}
+
+for (const [what, first, piece, pattern] of [
+  ['an endless header section', 'HTTP/1.1 200 OK\r\n', 'X-Filler: ' + 'y'.repeat(1000) + '\r\n', /header section exceeds/],
+  ['endless chunk extensions', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5', ';ext=' + 'z'.repeat(1000), /chunk/i],
+] as const) {
+  test(`${what}: RemoteProtocolError at the limit, long before the server is done`, async () => {
+    const server = await endlessServer(first, piece);
+    let err: unknown;
+    try {
+      await withClient(server, (client) => client.get('/'));
+    } catch (e) {
+      err = e;
+    }
+    assert.instance(err, RemoteProtocolError);
+    assert.match(String(err), pattern);
+    // The client gave up at its limit and closed: the server could not push 8 MiB.
+    await eventually(() => allClosed(server));
+    assert.ok(server.written() < 8 * 1024 * 1024, `the server wrote ${server.written()} bytes`);
+    await server.close();
+  });
+}
+
 test('WriteTimeout when the server does not read a large body', async () => {
   const server = await startBytesServer((socket) => socket.pause());
   let err: unknown;
