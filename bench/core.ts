@@ -6,6 +6,7 @@
 import { run, createTask, gather, sleep, getRunningLoop, type Coro, type Task } from '../lib/index.ts';
 import { type Measurement, pair, gc, scaled } from './harness.ts';
 import { eagerTaskFactory } from '../lib/eager.ts';
+import { TraceRecorder } from '../lib/trace.ts';
 
 const now = (): number => performance.now();
 
@@ -33,7 +34,7 @@ export async function w1Native(n = W1_N): Promise<number> {
 // ---- W2: 100 tasks × 10k sleep(0) ----
 export const W2_TASKS = 100, W2_SWITCHES = scaled(10_000);
 function* w2Child(): Coro<void> { for (let i = 0; i < W2_SWITCHES; i++) yield* sleep(0); }
-function* w2Main(): Coro<number> {
+export function* w2Main(): Coro<number> {
   const t0 = now();
   const tasks = [];
   for (let i = 0; i < W2_TASKS; i++) tasks.push(createTask(w2Child()));
@@ -205,4 +206,14 @@ export async function benchCore(rounds = 7): Promise<Measurement[]> {
   await add('W5 100k parked tasks', 'bytes/task', 1.0, w5Main, w5Native);
   await add('W6 100-deep yield* chain × 10k sleep(0)', 'ns/switch', undefined, w6Main, w6Native);
   return rows;
+}
+
+/**
+ * What tracing costs (issue #6): W2 run with a TraceRecorder against W2 without one, in
+ * the same process. "Off" costs one field check per step, which bench W3 cannot tell
+ * apart from a build with the hooks deleted (docs/benchmarks-core.md).
+ */
+export async function benchTrace(rounds = 7): Promise<Measurement[]> {
+  const [on, off] = await pair(rounds, () => run(w2Main(), { trace: new TraceRecorder() }), () => run(w2Main()));
+  return [{ name: 'W2 with tracing on', unit: 'ns/switch', yieldio: on, peer: off, peerName: 'yieldio, tracing off' }];
 }

@@ -15,7 +15,7 @@
  * sides of a pair but not equally.
  */
 import os from 'node:os';
-import { benchCore } from './core.ts';
+import { benchCore, benchTrace } from './core.ts';
 import { benchHttp } from './http.ts';
 import { benchQueue, benchLock } from './locks-queues.ts';
 import { benchCo } from './peers/co.ts';
@@ -26,6 +26,7 @@ import { writeReport } from './report.ts';
 
 const groups: Record<string, () => Promise<Measurement[]>> = {
   core: () => benchCore(),
+  trace: () => benchTrace(),
   http: () => benchHttp(),
   sync: async () => {
     const rows: Measurement[] = [];
