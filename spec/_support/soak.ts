@@ -31,6 +31,7 @@
  * loop, the client inside `run()`. The PRNG seed is printed; `SOAK_SEED=…`
  * replays the same fault choices (timing still varies).
  */
+import { rng as prng } from './bytes.ts';
 import * as net from 'node:net';
 import { CancelledError, TimeoutError } from '../../lib/exceptions.ts';
 import { createTask, currentTask, sleep, type Task } from '../../lib/tasks.ts';
@@ -119,21 +120,8 @@ export interface ServerCounts {
   malformed: number;
 }
 
-// ---------------------------------------------------------------------------
-// Seeded PRNG
-// ---------------------------------------------------------------------------
-
-/** mulberry32: a small, fast, seedable PRNG; `() => [0, 1)`. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded PRNG: mulberry32, shared with the byte-splitting helpers (bytes.ts `rng`).
+export { prng };
 
 // ---------------------------------------------------------------------------
 // The server
