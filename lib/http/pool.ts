@@ -112,7 +112,7 @@ export interface PoolStats {
   idle: number;
   /** Connections being opened, or reserved for a waiter to open (CONNECTING). */
   connecting: number;
-  /** Requests waiting in the queue for a connection. */
+  /** Requests waiting in the queue for a connection (including, until it resumes, one just handed a connection). */
   waiting: number;
   /** Connections opened so far. */
   opened: number;
@@ -171,8 +171,10 @@ const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS
  *   its length never exceeds `#maxKeepalive`.
  * - `#waiters` is the FIFO queue of requests waiting for a connection. A waiter
  *   whose future is done (timed out, cancelled, or handed a connection) is
- *   skipped when popped; `#waiting` counts those not done. While `#waiting > 0`,
- *   `#idle` is empty and `#connections` is full.
+ *   skipped when popped. `#waiting` counts the waits in progress: it drops when
+ *   the waiting task resumes (in `#wait`'s `finally`), so for one loop iteration it
+ *   still counts a waiter already handed a connection or timed out. `#nextWaiter`
+ *   skips those (their future is done), so the count is only ever an upper bound.
  * - A connection handed to a waiter (ACTIVE, or a fresh CONNECTING one) is
  *   counted in `#connections` from that moment; if the waiter is cancelled before
  *   it runs, it releases that connection, so none is ever lost.
