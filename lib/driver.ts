@@ -106,6 +106,7 @@ export class Driver {
   requestStop(): void {
     if (this.#state === 'STOPPED' || this.#state === 'STOPPING') return;
     const wasRunning = this.#state === 'RUNNING';
+    this.#loop._stopping = true; // ends the iterations in progress after the current one
     this.#clearTimer();
     this.#state = 'STOPPING';
     if (!wasRunning) setImmediate(this.#tick);
@@ -119,18 +120,12 @@ export class Driver {
     this.ticks++;
     const loop = this.#loop;
     const sliceEnd = performance.now() + TIME_SLICE_MS;
-    let sinceClockCheck = 0;
     for (;;) {
-      // `+ 1`: an iteration that only fires expired timers counts too, or a chain of
-      // zero-delay timers would never reach the clock check and would starve Node.
-      sinceClockCheck += loop._readyCount() + 1;
-      loop.runOnce();
+      // Up to HANDLES_PER_CLOCK_CHECK handles without looking at the clock.
+      loop._runIterations(HANDLES_PER_CLOCK_CHECK);
       if ((this.#state as DriverState) === 'STOPPING') return this.#stop();
       if (loop._readyCount() === 0 && !this.#timerDue()) break;
-      if (sinceClockCheck >= HANDLES_PER_CLOCK_CHECK) {
-        sinceClockCheck = 0;
-        if (performance.now() > sliceEnd) break;
-      }
+      if (performance.now() > sliceEnd) break;
     }
     this.#handBack();
   };
@@ -169,6 +164,7 @@ export class Driver {
   #stop(): void {
     this.#clearTimer();
     this.#state = 'STOPPED';
+    this.#loop._stopping = false;
     this.#loop._onWork = null;
     this.#hooks.onStopped();
   }

@@ -24,8 +24,11 @@
  * ## How `yield* fut` works (CPython's `Future.__await__`)
  *
  * A Future is its own iterator. `yield* fut` calls `fut.next()`:
- * - pending: the future sets `_blocking` and yields **itself** to the Task stepping
- *   the coroutine. The task sees a blocking future, clears the flag, registers its
+ * - pending: the future hands the Task stepping the coroutine the shared marker
+ *   `AWAITING`, an IteratorResult whose `value` is the future. `yield*` passes an inner
+ *   iterator's result object up unchanged (ECMA-262 GeneratorYield of the inner
+ *   result), through every level of a `yield*` chain, so `coro.next()` in the Task
+ *   returns that very object. The task takes the future out of it, registers its
  *   wake-up as a done-callback and sleeps. When the future completes the task calls
  *   `coro.next()` again, which reaches `fut.next()` a second time:
  * - done: it returns `{done: true, value: this.result()}`, so `yield*` evaluates to the
@@ -34,8 +37,11 @@
  * The iterator holds no state (it reads only the future's state), so one future can be
  * awaited by any number of coroutines at once, and no generator is allocated per
  * await (~20 % on ping-pong, ~120 bytes per parked task; see docs/benchmarks.md).
- * `_blocking` distinguishes `yield* fut` from the mistake `yield fut`: only the former
- * goes through `next()`.
+ * The marker's identity is also what tells `yield* fut` from the mistake `yield fut`:
+ * a bare `yield` makes the generator build a fresh IteratorResult, never `AWAITING`.
+ * Nothing runs between `fut.next()` filling the marker and the Task emptying it (the
+ * generator only suspends in between), so one shared object is enough — and it saves
+ * both a per-future flag and an allocation per await (W3, docs/benchmarks-core.md).
  */
 import type { EventLoop } from './loop.ts';
 import { CancelledError, InvalidStateError } from './exceptions.ts';
@@ -66,6 +72,14 @@ export interface Runnable {
   _run(): void;
 }
 
+/**
+ * The IteratorResult a pending future's `next()` returns, with the future as its value
+ * (see the header). Only a Task's step reads it, and empties it at once so that it
+ * never keeps a future alive.
+ * @internal
+ */
+export const AWAITING: { readonly done: false; value: Future<unknown> | undefined } = { done: false, value: undefined };
+
 export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   #state: FutureState = 'PENDING';
   #result: unknown = undefined;
@@ -73,8 +87,6 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   // Typed loosely on purpose: a precise `DoneCallback<T>` here would make Future<T>
   // invariant in T, and a Future<number> could no longer be passed as a Future<unknown>.
   #callbacks: DoneCallback<any> | Runnable | Array<DoneCallback<any> | Runnable> | null = null;
-  /** @internal Set by `next()` while the future is yielded by `yield*`; see the header. */
-  _blocking = false;
   /** @internal */ readonly _loop: EventLoop;
 
   /** A pending future bound to `loop` (default: the running loop). Prefer `loop.createFuture()`. */
@@ -216,11 +228,11 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
 
   next(): IteratorResult<unknown, T> {
     if (this.#state === 'PENDING') {
-      this._blocking = true;
       // Debug mode: every generator frame of the awaiting chain is on the stack right
       // now — the one moment the coroutine chain can be seen (callgraph.ts).
       if (this._loop._recordAwaitSites) this._loop._recordAwaitSite();
-      return { done: false, value: this };
+      AWAITING.value = this;
+      return AWAITING;
     }
     return { done: true, value: this.result() };
   }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Future, isFuture } from '../lib/futures.ts';
+import { AWAITING, Future, isFuture } from '../lib/futures.ts';
 import { Task } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, InvalidStateError } from '../lib/exceptions.ts';
@@ -294,7 +294,8 @@ test('the iterator protocol: return() ends it, throw() rethrows, [Symbol.iterato
   const step = fut.next();
   assert.equal(step.done, false);
   assert.is(step.value, fut);
-  assert.is(fut._blocking, true, 'next() on a pending future marks it blocking');
+  assert.is(step, AWAITING, 'next() on a pending future returns the shared await marker');
+  AWAITING.value = undefined;
 });
 
 test('isFuture() is true for futures and tasks only', async () => {

@@ -6,6 +6,7 @@
  * its done-callbacks inline: `setResult` only *schedules* them.
  */
 import { EventLoop } from '../../lib/loop.ts';
+import { AWAITING } from '../../lib/futures.ts';
 
 const loop = new EventLoop();
 const fut = loop.createFuture<number>();
@@ -24,11 +25,13 @@ try {
   console.log(`${(err as Error).name}: ${(err as Error).message}`);
 }
 
-// `yield* fut`, by hand: a Future is its own iterator. Pending, it yields itself
-// (marked blocking, for the Task to see); done, it returns its result.
+// `yield* fut`, by hand: a Future is its own iterator. Pending, it yields itself,
+// inside the shared AWAITING marker that tells the Task "this is a yield*"; done, it
+// returns its result.
 const box = loop.createFuture<string>();
 const step1 = box.next();
-console.log('pending: yields itself?', step1.value === box, '— blocking flag:', box._blocking);
+console.log('pending: yields itself?', step1.value === box, '— the await marker:', step1 === AWAITING);
+AWAITING.value = undefined; // a Task empties the marker at once; so do we
 box.setResult('ready');
 console.log('done: next() returns', box.next());
 
@@ -48,6 +51,6 @@ loop.runOnce();
 //   done-callback sees 42
 // after one loop iteration
 // InvalidStateError: setResult() on a FINISHED future: a future leaves PENDING only once (<Future finished result=42>).
-// pending: yields itself? true — blocking flag: true
+// pending: yields itself? true — the await marker: true
 // done: next() returns { done: true, value: 'ready' }
 // CancelledError: no longer needed
