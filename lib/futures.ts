@@ -20,6 +20,11 @@
  * - Leaving PENDING happens once; a second attempt throws InvalidStateError naming
  *   the state. Done-callbacks are then *scheduled* with the loop, never called inline,
  *   so `setResult()` never runs foreign code on the caller's stack.
+ * - Done: `#callbacks` holds the callbacks scheduled when the future completed and not
+ *   run yet — the future itself sits in the ready queue for them, once (see
+ *   `#scheduleCallbacks`) — or null. They no longer count as registered:
+ *   `removeDoneCallback()` cannot reach them, as in asyncio, where they have already
+ *   gone to `call_soon`.
  *
  * ## How `yield* fut` works (CPython's `Future.__await__`)
  *
@@ -80,7 +85,7 @@ export interface Runnable {
  */
 export const AWAITING: { readonly done: false; value: Future<unknown> | undefined } = { done: false, value: undefined };
 
-export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
+export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runnable {
   #state: FutureState = 'PENDING';
   #result: unknown = undefined;
   #hasException = false;
@@ -187,7 +192,9 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   /** @internal Also accepts a Runnable (a Task's wake-up) — see `Runnable`. */
   _addDoneCallback(fn: DoneCallback<T> | Runnable): void {
     if (this.#state !== 'PENDING') {
-      this.#schedule(fn);
+      // Done already: asyncio's call_soon, at this point of the ready queue (not with
+      // the callbacks scheduled at completion, which may still be waiting their turn).
+      this._loop._scheduleRunnable(typeof fn === 'function' ? new DoneCallbackHandle(fn, this) : fn);
     } else if (this.#callbacks === null) {
       this.#callbacks = fn;
     } else if (Array.isArray(this.#callbacks)) {
@@ -200,7 +207,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<T>): number {
     const callbacks = this.#callbacks;
-    if (callbacks === null) return 0;
+    if (callbacks === null || this.#state !== 'PENDING') return 0;
     if (!Array.isArray(callbacks)) {
       if (callbacks !== fn) return 0;
       this.#callbacks = null;
@@ -275,24 +282,68 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown> {
     }
   }
 
+  /**
+   * The future is done: its callbacks are due. asyncio calls `call_soon` for each, which
+   * puts them side by side at the end of the ready queue. Here the future itself takes
+   * that place, once, and runs them in order when its turn comes (`_run`): the same
+   * order, without a Handle per callback (W1 schedules one per child of the gather;
+   * docs/benchmarks-core.md). One waiting task — nearly every future — is woken
+   * directly: it is a Runnable already (W3).
+   */
   #scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
-    this.#callbacks = null;
-    if (!Array.isArray(callbacks)) return this.#schedule(callbacks);
-    for (let i = 0; i < callbacks.length; i++) this.#schedule(callbacks[i] as DoneCallback<any> | Runnable);
+    if (typeof callbacks === 'object' && !Array.isArray(callbacks)) {
+      this.#callbacks = null;
+      this._loop._scheduleRunnable(callbacks);
+    } else {
+      this._loop._scheduleRunnable(this);
+    }
   }
 
-  #schedule(fn: DoneCallback<any> | Runnable): void {
-    this._loop._scheduleRunnable(typeof fn === 'function' ? new DoneCallbackHandle(fn, this) : fn);
+  /**
+   * @internal The ready queue reached this done future: run the callbacks it scheduled
+   * when it completed. (A Task overrides `_run` with its step and comes here once done.)
+   */
+  _run(): void {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return;
+    this.#callbacks = null;
+    if (!Array.isArray(callbacks)) return this.#runCallback(callbacks as DoneCallback<any> | Runnable);
+    for (let i = 0; i < callbacks.length; i++) this.#runCallback(callbacks[i] as DoneCallback<any> | Runnable);
+  }
+
+  /** @internal Debug reports: the callbacks `_run` is about to call, by name. */
+  _describeDueCallbacks(): string {
+    const callbacks = this.#callbacks === null ? [] : Array.isArray(this.#callbacks) ? this.#callbacks : [this.#callbacks];
+    return callbacks.map((cb) => (typeof cb === 'function' ? cb.name || '(anonymous)' : String(cb))).join(', ');
+  }
+
+  /** One done-callback; an error goes to the exception handler and the others still run. */
+  #runCallback(fn: DoneCallback<any> | Runnable): void {
+    if (typeof fn !== 'function') return fn._run();
+    try {
+      fn(this);
+    } catch (err) {
+      reportCallbackError(fn, this, err);
+    }
   }
 }
 
+/** An error thrown by a done-callback: to the loop's exception handler; the loop goes on. */
+function reportCallbackError(fn: DoneCallback<any>, future: Future<any>, err: unknown): void {
+  future._loop.callExceptionHandler({
+    message: `Exception in done-callback ${fn.name || '(anonymous)'} of ${future.toString()}`,
+    exception: err,
+    future,
+  });
+}
+
 /**
- * A done-callback on its way through the ready queue: `callSoon(fn, fut)` without the
- * Handle's argument array and rest-parameter copy (two allocations per callback; W1
- * schedules one per child of the gather). Like a Handle, an error thrown by the
- * callback goes to the loop's exception handler and the loop goes on.
+ * A callback added to a future that is done already, on its way through the ready
+ * queue: `callSoon(fn, fut)` without the Handle's argument array and rest-parameter
+ * copy. Like a Handle, an error thrown by the callback goes to the loop's exception
+ * handler and the loop goes on.
  */
 class DoneCallbackHandle implements Runnable {
   readonly #fn: DoneCallback<any>;
@@ -307,11 +358,7 @@ class DoneCallbackHandle implements Runnable {
     try {
       this.#fn(this.#future);
     } catch (err) {
-      this.#future._loop.callExceptionHandler({
-        message: `Exception in done-callback ${this.#fn.name || '(anonymous)'} of ${this.#future.toString()}`,
-        exception: err,
-        future: this.#future,
-      });
+      reportCallbackError(this.#fn, this.#future, err);
     }
   }
 

@@ -467,11 +467,15 @@ export class EventLoop {
 
   /** Debug mode: runs one handle and reports it if it held the loop too long. */
   #runTimed(runnable: Runnable): void {
+    // Named before it runs: a task's step may finish it, and a done future (or task) in
+    // the queue stands for its done-callbacks (Future._run).
+    const what = !(runnable instanceof Future) ? String(runnable)
+      : runnable.done() ? `done-callback ${runnable._describeDueCallbacks()} of ${runnable.toString()}`
+      : `step of ${runnable.toString()}`;
     const t0 = performance.now();
     runnable._run();
     const seconds = (performance.now() - t0) / 1000;
     if (seconds >= this.slowCallbackDuration) {
-      const what = runnable instanceof Task ? `step of ${runnable.toString()}` : String(runnable);
       this.callExceptionHandler({ message: `Executing ${what} took ${seconds.toFixed(3)} seconds` });
     }
   }

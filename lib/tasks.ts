@@ -14,7 +14,7 @@
 import { Future, AWAITING } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
-import { CancelledError, InvalidStateError, RuntimeError } from './exceptions.ts';
+import { CancelledError, RuntimeError } from './exceptions.ts';
 import { type Coro, checkCoroutine, describeValue, isCoroutine, sleepZero } from './coroutines.ts';
 
 export interface TaskOptions {
@@ -159,7 +159,10 @@ export class Task<T = unknown> extends Future<T> {
    * one field check (docs/benchmarks.md, "tracing off").
    * @internal
    */
-  _run(): void {
+  override _run(): void {
+    // Done, and in the ready queue: its done-callbacks are due (Future._run). A task
+    // is there for a step only while pending — it finishes only inside its own step.
+    if (this.done()) return super._run();
     const tracer = this._loop._tracer;
     if (tracer === null) return this.#step();
     tracer.stepStarted(this as Task<unknown>, this._futWaiter);
@@ -172,9 +175,6 @@ export class Task<T = unknown> extends Future<T> {
    * coroutine throws becomes the task's outcome.
    */
   #step(): void {
-    if (this.done()) {
-      throw new InvalidStateError(`a step of ${this.toString()}, which is already done (an internal error of yieldio).`);
-    }
     const error = this.#pendingThrow;
     if (error !== undefined) this.#pendingThrow = undefined;
     this._futWaiter = null;

@@ -191,6 +191,52 @@ test('removeDoneCallback() removes every registration and returns the count', ()
   assert.is(fut.removeDoneCallback(cbB), 0, 'callbacks are gone once scheduled');
 });
 
+test('callbacks scheduled at completion keep the place call_soon would give them', () => {
+  // asyncio queues each callback with call_soon when the future completes; yieldio queues
+  // the future once and runs them from there (futures.ts #scheduleCallbacks). The order
+  // against handles scheduled before and after must be the same.
+  const loop = manualLoop();
+  const fut = new Future<number>(loop);
+  const t = trace();
+  fut.addDoneCallback(() => t.log('cb1'));
+  fut.addDoneCallback(() => t.log('cb2'));
+  loop.callSoon(() => t.log('before'));
+  fut.setResult(1);
+  loop.callSoon(() => t.log('after'));
+  // Added once done: call_soon at this point, after 'after', not beside cb1 and cb2.
+  fut.addDoneCallback(() => t.log('late'));
+  loop.runOnce();
+  assert.equal(t.entries, ['before', 'cb1', 'cb2', 'after', 'late']);
+  assert.is(loop._readyCount(), 0, 'all of it ran in one iteration, as in asyncio');
+});
+
+test('a callback already scheduled cannot be removed (it has gone to call_soon in asyncio)', () => {
+  const loop = manualLoop();
+  const fut = new Future(loop);
+  let calls = 0;
+  const cb = (): void => void calls++;
+  fut.addDoneCallback(cb);
+  fut.setResult(undefined);
+  assert.is(fut.removeDoneCallback(cb), 0);
+  loop.runOnce();
+  assert.is(calls, 1);
+});
+
+test('a waiting task and callbacks on one future wake in registration order', () => {
+  const loop = manualLoop();
+  const fut = new Future<string>(loop);
+  const t = trace();
+  fut.addDoneCallback(() => t.log('callback before'));
+  loop.createTask((function* (): Coro<void> {
+    t.log(`task got ${yield* fut}`);
+  })());
+  loop.runOnce(); // the task's first step: it waits on fut
+  fut.addDoneCallback(() => t.log('callback after'));
+  fut.setResult('v');
+  loop.runOnce();
+  assert.equal(t.entries, ['callback before', 'task got v', 'callback after']);
+});
+
 test('a done-callback that throws goes to the exception handler; the others still run', () => {
   const loop = manualLoop();
   const { handler, contexts } = collectErrors();

@@ -362,7 +362,11 @@ test('debug mode reports a slow done-callback by its name', () => {
   fut.addDoneCallback(function onDone() {});
   fut.setResult(1);
   loop.runOnce();
-  assert.match(contexts[0]!.message, /^Executing <done-callback onDone> took/);
+  assert.match(contexts[0]!.message, /^Executing done-callback onDone of <Future finished result=1> took/);
+  // A callback added once the future is done travels on its own handle.
+  fut.addDoneCallback(function late() {});
+  loop.runOnce();
+  assert.match(contexts[1]!.message, /^Executing <done-callback late> took/);
 });
 
 test('debug mode does not report callbacks faster than slowCallbackDuration', () => {

@@ -4,7 +4,7 @@ import { Task, allTasks, createTask, currentTask, ensureFuture, sleep } from '..
 import { Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { run } from '../lib/runners.ts';
-import { CancelledError, InvalidStateError, RuntimeError } from '../lib/exceptions.ts';
+import { CancelledError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import type { EventLoop } from '../lib/loop.ts';
 import { drain, manualLoop, rejection, runVirtual, spin, thrown, trace } from './_support/virtual.ts';
@@ -284,12 +284,21 @@ test('yield* task returns its result, or throws its error into the awaiter', asy
   assert.is(result, 2);
 });
 
-test('a step of a task that is already done is an internal error', () => {
+test('a done task in the ready queue runs its done-callbacks, never another step', () => {
   const loop = manualLoop();
-  const task = loop.createTask((function* () {})());
-  loop.runOnce();
+  let steps = 0;
+  const seen: string[] = [];
+  const task = loop.createTask((function* () { steps++; })());
+  task.addDoneCallback(() => seen.push('first'));
+  task.addDoneCallback(() => seen.push('second'));
+  loop.runOnce(); // the step: the task finishes and queues itself for its callbacks
   assert.ok(task.done());
-  assert.instance(thrown(() => task._run()), InvalidStateError);
+  assert.equal(seen, []);
+  loop.runOnce();
+  assert.equal(seen, ['first', 'second']);
+  task._run(); // nothing left to run: a no-op, not a second step
+  assert.is(steps, 1);
+  assert.equal(seen, ['first', 'second']);
 });
 
 // ---- cancellation ----
