@@ -30,8 +30,11 @@ export type TaskConstructor = new (coro: Coro<unknown>, loop?: EventLoop, option
  * @see asyncio `asyncio.create_eager_task_factory(custom_task_constructor)`
  */
 export function createEagerTaskFactory(taskClass: TaskConstructor): TaskFactory {
-  return (loop, coro, options) => new taskClass(coro, loop, { ...options, eagerStart: options?.eagerStart ?? true });
+  // Without options (nearly every call) one shared object: no allocation per task.
+  return (loop, coro, options) => new taskClass(coro, loop, options === undefined ? EAGER : { ...options, eagerStart: options.eagerStart ?? true });
 }
+
+const EAGER: TaskOptions = Object.freeze({ eagerStart: true });
 
 /**
  * The task factory that makes every task of the loop eager.

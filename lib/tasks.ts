@@ -76,7 +76,8 @@ export type TaskPhase = keyof typeof TASK_TRANSITIONS;
  * Fields are few on purpose: every task pays for each (W1, W5 in docs/benchmarks.md).
  */
 export class Task<T = unknown> extends Future<T> {
-  #coro: Coro<T>;
+  /** The coroutine; null once a task finished during its eager first step (see the constructor). */
+  #coro: Coro<T> | null;
   /** A number until someone asks: `Task-N` is formatted lazily (saves a string per task). */
   #name: string | number;
   #numCancelsRequested = 0;
@@ -99,8 +100,19 @@ export class Task<T = unknown> extends Future<T> {
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
     // calling task is suspended (#step saves and restores `_currentTask`).
-    if (options?.eagerStart && _getRunningLoop() === ownLoop) this._run();
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#eagerStart();
     else ownLoop._scheduleRunnable(this);
+  }
+
+  /**
+   * asyncio 3.12 `Task.__eager_start`: the first step, inside createTask. A task done
+   * after it lets go of its coroutine at once, as CPython does (`getCoro()` is then
+   * null): the finished generator is garbage before the next collection instead of
+   * living as long as the task (W1 with eager tasks keeps 100k tasks alive).
+   */
+  #eagerStart(): void {
+    this._run();
+    if (this.done()) this.#coro = null;
   }
 
   /** @internal Where the task was created (debug mode only). */
@@ -117,7 +129,8 @@ export class Task<T = unknown> extends Future<T> {
     this.#name = String(name);
   }
 
-  getCoro(): Coro<T> {
+  /** The coroutine the task runs; null if it finished during its eager first step (asyncio 3.12). */
+  getCoro(): Coro<T> | null {
     return this.#coro;
   }
 
@@ -183,7 +196,8 @@ export class Task<T = unknown> extends Future<T> {
     loop._currentTask = this as Task<unknown>;
     let result: IteratorResult<unknown, T>;
     try {
-      result = error === undefined ? this.#coro.next() : this.#coro.throw(error);
+      const coro = this.#coro as Coro<T>; // null only once done, and a done task never steps
+      result = error === undefined ? coro.next() : coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
       this.#finishWithError(err);

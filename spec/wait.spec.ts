@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, asCompleted, shield, wait, waitFor } from '../lib/wait.ts';
-import { createEagerTaskFactory, eagerTaskFactory } from '../lib/eager.ts';
-import { Task, allTasks, createTask, currentTask, sleep } from '../lib/tasks.ts';
+import { createTask, currentTask, sleep } from '../lib/tasks.ts';
 import type { Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, TimeoutError } from '../lib/exceptions.ts';
@@ -482,71 +481,6 @@ test('shield: the caller is cancelled in the same iteration the inner fails — 
     yield* sleep(0);
   })(), { exceptionHandler: errors.handler });
   assert.is(errors.contexts.length, 0);
-});
-
-// ---- eager tasks ----
-
-const eager = { setup: (loop: import('../lib/loop.ts').EventLoop) => loop.setTaskFactory(eagerTaskFactory) };
-
-test('eager: the task runs inside createTask() up to its first suspension', async () => {
-  await runVirtual((function* () {
-    const log = trace();
-    const parent = currentTask();
-    log.log('parent:before');
-    const t = createTask((function* () {
-      log.log(`child:start current=${currentTask() === parent ? 'parent' : 'child'}`);
-      yield* sleep(0);
-      log.log('child:resumed');
-    })());
-    log.log(`parent:after current=${currentTask() === parent ? 'parent' : 'child'}`);
-    yield* t;
-    assert.equal(log.entries, ['parent:before', 'child:start current=child', 'parent:after current=parent', 'child:resumed']);
-  })(), eager);
-});
-
-test('eager: a task that never suspends is done when createTask() returns', async () => {
-  await runVirtual((function* () {
-    const t = createTask((function* (): Coro<number> {
-      return 42;
-    })());
-    assert.ok(t.done());
-    assert.is(t.result(), 42);
-    assert.not.ok(allTasks().has(t as Task<unknown>));
-    const boom = new Error('sync failure');
-    const f = createTask((function* (): Coro<never> {
-      throw boom;
-    })());
-    assert.is(f.exception(), boom);
-  })(), eager);
-});
-
-test('eager: order — eager tasks start in creation order, before a lazy one created earlier', async () => {
-  await runVirtual((function* () {
-    const log = trace();
-    const step = (name: string) => (function* () {
-      log.log(`${name}1`);
-      yield* sleep(0);
-      log.log(`${name}2`);
-    })();
-    const lazy = createTask(step('lazy'), { eagerStart: false });
-    const a = createTask(step('a'));
-    const b = createTask(step('b'));
-    log.log('main');
-    yield* lazy;
-    yield* a;
-    yield* b;
-    assert.equal(log.entries, ['a1', 'b1', 'main', 'lazy1', 'a2', 'b2', 'lazy2']);
-  })(), eager);
-});
-
-test('eager: createEagerTaskFactory builds tasks of the given class', async () => {
-  class TracedTask<T> extends Task<T> {}
-  await runVirtual((function* () {
-    const t = createTask(sleep(0, 'x'));
-    assert.instance(t, TracedTask);
-    assert.is(yield* t, 'x');
-    assert.instance(currentTask(), TracedTask, 'main was made by the factory too (lazily: the loop was not running)');
-  })(), { setup: (loop) => loop.setTaskFactory(createEagerTaskFactory(TracedTask)) });
 });
 
 test.run();
