@@ -100,7 +100,7 @@ export class EventLoop {
   slowCallbackDuration = 0.1;
   /** @internal The task whose step is running, or null. */
   _currentTask: Task<unknown> | null = null;
-  /** @internal Every task not yet done, for `allTasks()` and shutdown. */
+  /** @internal The tasks that wait or have waited on a future, until done (tasklist.ts). */
   readonly _tasks = new TaskList<Task<unknown>>();
   /** @internal asyncio's `_stopping`: the driver asked `_runIterations` to end after the current iteration. */
   _stopping = false;
@@ -279,6 +279,22 @@ export class EventLoop {
   }
 
   // ---- for the driver and the runner ----
+
+  /**
+   * @internal Every task not yet done (`allTasks()`, and what `run()` cancels at exit):
+   * the listed ones, and those that have not waited yet (tasklist.ts) — queued for a
+   * step, or running it now.
+   */
+  _allTasks(): Set<Task<unknown>> {
+    const tasks = new Set<Task<unknown>>(this._tasks);
+    for (const runnable of this.#ready) {
+      // A done task in the queue is there for its done-callbacks (Future._run).
+      if (runnable instanceof Task && !runnable.done()) tasks.add(runnable);
+    }
+    const current = this._currentTask;
+    if (current !== null && !current.done()) tasks.add(current);
+    return tasks;
+  }
 
   /** @internal Number of runnables in the ready queue. */
   _readyCount(): number {

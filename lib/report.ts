@@ -21,14 +21,14 @@ import { awaitChains, _awaitedThrough } from './callgraph.ts';
 export function describeWaits(loop: EventLoop): string {
   const lines: string[] = [];
   const shown = new Set<Task<unknown>>();
-  for (const task of loop._tasks) {
+  for (const task of loop._allTasks()) {
     if (waitsOnPendingTask(task)) continue;
     for (const chain of awaitChains(task, loop)) lines.push(`  ${chain}, waiting on ${describeFuture(task._futWaiter)}`);
     shown.add(task);
     const site = task._sourceTraceback;
     if (site) lines.push(`    ${task.getName()} was created at:\n${indent(site, 6)}`);
   }
-  for (const task of loop._tasks) {
+  for (const task of loop._allTasks()) {
     if (shown.has(task) || !waitsOnPendingTask(task)) continue;
     if (!lines.some((line) => line.includes(`← ${task.getName()}`) || line.startsWith(`  ${task.getName()} `))) {
       lines.push(`  ${task.getName()} waiting on ${describeFuture(task._futWaiter)} (a cycle of tasks awaiting each other)`);

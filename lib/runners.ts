@@ -89,7 +89,7 @@ class Runner<T> {
   /** MAIN → SHUTDOWN: cancel what is left and wait for it (runs inside the loop). */
   #shutdown(): void {
     this.#state = 'SHUTDOWN';
-    const remaining = [...this.#loop._tasks];
+    const remaining = [...this.#loop._allTasks()];
     if (remaining.length === 0) return this.#driver.requestStop();
     for (const task of remaining) task.cancel();
     gather(remaining, { returnExceptions: true }).addDoneCallback(() => {
@@ -113,7 +113,7 @@ class Runner<T> {
     if (this.#state === 'MAIN' && this.#deadlock === null) {
       this.#deadlock = error;
       // Cancel them so their `finally` blocks run; the main task's end starts SHUTDOWN.
-      for (const task of [...this.#loop._tasks]) task.cancel('deadlock');
+      for (const task of this.#loop._allTasks()) task.cancel('deadlock');
     } else {
       // In SHUTDOWN, or stuck again after those cancels (a task caught its
       // CancelledError and waits again): cancelling once more would loop forever.

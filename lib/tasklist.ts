@@ -1,12 +1,20 @@
 /**
- * The loop's list of pending tasks (what `allTasks()` returns and `run()` cancels at
- * exit) — asyncio keeps a WeakSet.
+ * The loop's list of waiting tasks — the part of "every pending task" (what `allTasks()`
+ * returns and `run()` cancels at exit) that nothing else can find. asyncio keeps a
+ * WeakSet of all tasks.
+ *
+ * Which tasks are in it: a task joins the first time it waits on a future and leaves
+ * when it is done. A pending task that has never waited is not lost: it is in the ready
+ * queue (its first step, or a bare `yield`, is due) or it is running, and
+ * `EventLoop._allTasks()` looks there too. Why: most spawned tasks finish in their first
+ * step (W1 spawns 100k that return at once), and for those the list's upkeep — linking
+ * at creation, unlinking at the end, the extra pointers for the GC to trace — cost
+ * 10–15 % of the whole spawn (docs/benchmarks-core.md).
  *
  * An intrusive doubly linked list: each task carries its own `_prevTask` / `_nextTask`
- * links, so adding a task at creation and removing it when done are a few pointer
- * writes — no hashing, no table to grow, no entry object. On W1 (spawn + gather of 100k
- * tasks) a `Set` spent ~15 % of the time in add/delete and rehashing; see
- * docs/benchmarks.md. Order is creation order, so reports list Task-1 first.
+ * links, so adding and removing a task are a few pointer writes — no hashing, no table
+ * to grow, no entry object (a `Set` spent ~15 % of W1 in add/delete and rehashing).
+ * Order is the order of first waits.
  *
  *     #head ⇄ task ⇄ task ⇄ task ⇄ #tail
  *

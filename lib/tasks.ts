@@ -96,7 +96,6 @@ export class Task<T = unknown> extends Future<T> {
     this.#name = options?.name ?? ++taskCounter;
     const ownLoop = this._loop;
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
-    ownLoop._tasks.add(this as Task<unknown>);
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
     // calling task is suspended (#step saves and restores `_currentTask`).
@@ -111,6 +110,10 @@ export class Task<T = unknown> extends Future<T> {
    * living as long as the task (W1 with eager tasks keeps 100k tasks alive).
    */
   #eagerStart(): void {
+    // The creating task is suspended inside this call, neither waiting nor queued: list
+    // it, so that `allTasks()` from the eager step still finds it (tasklist.ts).
+    const parent = this._loop._currentTask;
+    if (parent !== null && !this._loop._tasks.has(parent)) this._loop._tasks.add(parent);
     this._run();
     if (this.done()) this.#coro = null;
   }
@@ -259,6 +262,8 @@ export class Task<T = unknown> extends Future<T> {
     if (fut._loop === this._loop && fut !== this && this.#pendingThrow === undefined) {
       this._futWaiter = fut;
       fut._addDoneCallback(this);
+      // A waiting task is in no queue: the loop's list is how it is found (tasklist.ts).
+      if (!this._loop._tasks.has(this as Task<unknown>)) this._loop._tasks.add(this as Task<unknown>);
     } else if (fut._loop !== this._loop) {
       this.#throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
     } else if (fut === this) {
@@ -266,6 +271,7 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       this._futWaiter = fut;
       fut._addDoneCallback(this);
+      if (!this._loop._tasks.has(this as Task<unknown>)) this._loop._tasks.add(this as Task<unknown>);
       // A cancel() during this very step: pass it on to the new waiter right away.
       const pending = this.#pendingThrow;
       if (pending instanceof CancelledError && fut.cancel(pending.message || undefined)) this.#pendingThrow = undefined;
@@ -334,7 +340,7 @@ export function currentTask(loop?: EventLoop): Task<unknown> | null {
 
 /** The tasks of the loop that are not done yet. asyncio: `asyncio.all_tasks()`. */
 export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  return new Set((loop ?? getRunningLoop())._tasks);
+  return (loop ?? getRunningLoop())._allTasks();
 }
 
 function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {

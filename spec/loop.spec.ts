@@ -270,9 +270,9 @@ test('createFuture() and createTask() bind to the loop', () => {
   const task = loop.createTask((function* (): Coro<number> { return 1; })());
   assert.instance(task, Task);
   assert.is(task.getLoop(), loop);
-  assert.ok(loop._tasks.has(task));
+  assert.ok(loop._allTasks().has(task));
   loop.runOnce();
-  assert.not.ok(loop._tasks.has(task));
+  assert.not.ok(loop._allTasks().has(task));
 });
 
 test('setTaskFactory() replaces how createTask() builds tasks; null restores it', () => {

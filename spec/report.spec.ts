@@ -10,7 +10,7 @@ test('describeWaits() says when no task is pending', () => {
   assert.is(describeWaits(manualLoop()), '  (no pending task)');
 });
 
-test('describeWaits() lists each chain of waiting from its root cause, in creation order', () => {
+test('describeWaits() lists each chain of waiting from its root cause, waiting tasks first, then queued ones', () => {
   const loop = manualLoop();
   const fut = loop.createFuture();
   const first = loop.createTask((function* (): Coro<void> { yield* fut; })(), { name: 'first' });
@@ -43,9 +43,10 @@ test('describeWaits() lists tasks awaiting each other in a cycle at the end', ()
   loop.runOnce();
   const report = describeWaits(loop).split('\n');
   assert.is(report[0], '  root, waiting on <Future pending>');
+  // In the order they began to wait: b in the first iteration, a in the second.
   assert.equal(report.slice(1), [
-    '  a waiting on task b (a cycle of tasks awaiting each other)',
     '  b waiting on task a (a cycle of tasks awaiting each other)',
+    '  a waiting on task b (a cycle of tasks awaiting each other)',
   ]);
 });
 

@@ -86,6 +86,17 @@ test('at exit, run() cancels the remaining tasks and waits for them: their final
   assert.ok(background!.cancelled());
 });
 
+test('at exit, run() also cancels a task that never waited on a future (it is found in the ready queue)', async () => {
+  let spinner: ReturnType<typeof createTask<void>> | null = null;
+  let spins = 0;
+  await runVirtual((function* (): Coro<void> {
+    spinner = createTask((function* (): Coro<void> { for (;;) { spins++; yield; } })());
+    yield;
+  })());
+  assert.ok(spinner!.cancelled());
+  assert.ok(spins >= 1);
+});
+
 test('a task raising an error instead of stopping at shutdown is reported', async () => {
   const { handler, contexts } = collectErrors();
   await runVirtual((function* (): Coro<void> {

@@ -582,6 +582,38 @@ test('allTasks() holds the pending tasks, not the done ones', async () => {
   })());
 });
 
+test('allTasks() also finds the tasks that have not waited yet: queued, spinning, running', async () => {
+  // Only tasks that have waited on a future are in the loop's list (tasklist.ts); the
+  // others must still be found, in the ready queue or on the stack.
+  await runVirtual((function* (): Coro<void> {
+    const me = currentTask()!; // running, and has never waited
+    const fresh = createTask((function* () { yield* sleep(1); })());
+    const spinner = createTask((function* () { for (;;) yield; })());
+    assert.ok(allTasks().has(me), 'the running task, in its first step');
+    assert.ok(allTasks().has(fresh), 'a task queued for its first step');
+    yield;
+    yield;
+    assert.not.ok(getRunningLoop()._tasks.has(spinner), 'a bare yield is no wait: not listed');
+    const tasks = allTasks();
+    assert.ok(tasks.has(spinner), 'but found in the ready queue');
+    assert.ok(tasks.has(fresh), 'a sleeping task is listed');
+    assert.ok(getRunningLoop()._tasks.has(fresh));
+    spinner.cancel();
+    fresh.cancel();
+  })());
+});
+
+test('allTasks() inside an eager first step still holds the suspended creator', async () => {
+  let seen: Set<Task<unknown>> | null = null;
+  await runVirtual((function* (): Coro<void> {
+    const me = currentTask()!;
+    const child = createTask((function* () { seen = allTasks(); })(), { eagerStart: true });
+    assert.ok(child.done());
+    assert.ok(seen!.has(me), 'the creator is neither queued nor waiting, but pending');
+    assert.ok(seen!.has(child as Task<unknown>), 'and the eager task itself is running');
+  })());
+});
+
 // ---- sleep ----
 
 test('sleep(0) is a bare yield: no timer is armed', () => {
