@@ -36,8 +36,10 @@
  *   returns that very object. The task takes the future out of it, registers its
  *   wake-up as a done-callback and sleeps. When the future completes the task calls
  *   `coro.next()` again, which reaches `fut.next()` a second time:
- * - done: it returns `{done: true, value: this.result()}`, so `yield*` evaluates to the
- *   result — or `result()` throws the stored exception into the coroutine.
+ * - done: it returns `DONE`, the other shared IteratorResult, holding `this.result()`,
+ *   so `yield*` evaluates to the result — or `result()` throws the stored exception
+ *   into the coroutine. `yield*` reads the value at once; the Task empties the marker
+ *   after each step so that it keeps no result alive.
  *
  * The iterator holds no state (it reads only the future's state), so one future can be
  * awaited by any number of coroutines at once, and no generator is allocated per
@@ -47,6 +49,9 @@
  * Nothing runs between `fut.next()` filling the marker and the Task emptying it (the
  * generator only suspends in between), so one shared object is enough — and it saves
  * both a per-future flag and an allocation per await (W3, docs/benchmarks-core.md).
+ * The price: a result of `next()` is valid only until the next call of any future's
+ * `next()`. `yield*`, for-of and the Task all read it at once; code that steps a
+ * future by hand must too.
  */
 import type { EventLoop } from './loop.ts';
 import { CancelledError, InvalidStateError } from './exceptions.ts';
@@ -84,6 +89,13 @@ export interface Runnable {
  * @internal
  */
 export const AWAITING: { readonly done: false; value: Future<unknown> | undefined } = { done: false, value: undefined };
+
+/**
+ * The IteratorResult a done future's `next()` returns, with its result (see the header);
+ * emptied by the Task after each step.
+ * @internal
+ */
+export const DONE: { readonly done: true; value: unknown } = { done: true, value: undefined };
 
 export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runnable {
   #state: FutureState = 'PENDING';
@@ -241,7 +253,8 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
       AWAITING.value = this;
       return AWAITING;
     }
-    return { done: true, value: this.result() };
+    DONE.value = this.result();
+    return DONE as IteratorReturnResult<T>;
   }
 
   /**

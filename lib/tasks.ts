@@ -11,7 +11,7 @@
  * When the coroutine returns, the task (itself a Future) finishes with its value; when
  * it throws, with that exception; when a CancelledError escapes, the task is cancelled.
  */
-import { Future, AWAITING } from './futures.ts';
+import { Future, AWAITING, DONE } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
 import { CancelledError, RuntimeError } from './exceptions.ts';
@@ -207,6 +207,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     loop._currentTask = previousTask;
+    DONE.value = undefined; // the last result read through `yield*` (futures.ts header)
     if (result === AWAITING) {
       // `yield* fut` of a pending future (futures.ts header): empty the shared marker
       // before anything else can run.
