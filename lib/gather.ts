@@ -109,25 +109,11 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
     outer.setResult([]);
     return outer;
   }
-  // gather(c, c) must run the coroutine c once: a coroutine can be stepped by one task
-  // only. Futures need no such care — one given twice simply gets two done-callbacks —
-  // so only coroutines go through the Map (a Map over 100k tasks cost W1 ~20 %).
-  let taskOf: Map<unknown, Future<unknown>> | null = null;
   const children: Future<unknown>[] = new Array(aws.length);
-  let loop: EventLoop | undefined;
-  for (let i = 0; i < aws.length; i++) {
-    const aw = aws[i] as Awaitable<unknown>;
-    let fut = aw instanceof Future ? aw : taskOf?.get(aw);
-    if (fut === undefined) {
-      fut = ensureFuture(aw, loop);
-      (taskOf ??= new Map()).set(aw, fut);
-    } else if (loop !== undefined && fut._loop !== loop) {
-      fut = ensureFuture(fut, loop); // throws: futures of two loops
-    }
-    loop = fut._loop;
-    children[i] = fut;
-  }
-  const outer = new GatheringFuture<unknown[]>(children, loop as EventLoop);
+  // The loop of the first awaitable (as asyncio: later coroutines become tasks there).
+  const head = aws[0];
+  const loop = head instanceof Future ? head._loop : getRunningLoop();
+  const outer = new GatheringFuture<unknown[]>(children, loop);
   const total = children.length;
   let finished = 0;
 
@@ -145,7 +131,31 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
     }
     if (finished === total) finishGather(outer, children);
   };
-  for (const fut of children) fut.addDoneCallback(onChildDone);
+  // One pass over the awaitables, registering as it goes: each child is touched once
+  // here, not once to collect and again to register (100k tasks do not fit in the
+  // CPU caches: a second pass cost W1 ~5 %; docs/benchmarks-core.md).
+  // gather(c, c) must run the coroutine c once: a coroutine can be stepped by one task
+  // only. Futures need no such care — one given twice simply gets two done-callbacks —
+  // so only coroutines go through the Map (a Map over 100k tasks cost W1 ~20 %).
+  let taskOf: Map<unknown, Future<unknown>> | null = null;
+  for (let i = 0; i < children.length; i++) {
+    const aw = aws[i] as Awaitable<unknown>;
+    let fut = aw instanceof Future ? aw : taskOf?.get(aw);
+    try {
+      if (fut === undefined) {
+        fut = ensureFuture(aw, loop);
+        (taskOf ??= new Map()).set(aw, fut);
+      } else if (fut._loop !== loop) {
+        ensureFuture(fut, loop); // throws: futures of two loops
+      }
+    } catch (err) {
+      // Nothing may stay registered for a gather that never was.
+      for (let j = 0; j < i; j++) (children[j] as Future<unknown>).removeDoneCallback(onChildDone);
+      throw err;
+    }
+    children[i] = fut;
+    fut.addDoneCallback(onChildDone);
+  }
   return outer;
 }
 

@@ -252,6 +252,25 @@ test('gather of futures of two different loops is a RuntimeError', async () => {
   assert.match((err as Error).message, /different event loop/);
 });
 
+test('a gather refused half-way leaves no callback on the children it had already taken', async () => {
+  // gather registers on each child as it goes (one pass); a refusal must undo that, or
+  // a later failure of `mine` would set the abandoned gather's future and be reported
+  // as an exception nobody retrieved.
+  const { handler, contexts } = collectErrors();
+  const foreign = manualLoop().createFuture();
+  await runVirtual((function* (): Coro<void> {
+    getRunningLoop().setExceptionHandler(handler);
+    const mine = getRunningLoop().createFuture<number>();
+    const err = thrown(() => gather(mine, mine, foreign));
+    assert.instance(err, RuntimeError);
+    mine.setException(new Error('later'));
+    yield;
+    yield;
+    mine.exception(); // retrieved by us: the only report would be the abandoned gather's
+  })());
+  assert.equal(contexts, []);
+});
+
 test('gather of a non-awaitable is a TypeError', async () => {
   const err = await rejection(runVirtual((function* (): Coro<void> {
     yield* gather(42 as unknown as Coro<number>);
