@@ -22,7 +22,7 @@
  *   so `setResult()` never runs foreign code on the caller's stack.
  * - Done: `#callbacks` holds the callbacks scheduled when the future completed and not
  *   run yet — the future itself sits in the ready queue for them, once (see
- *   `#scheduleCallbacks`) — or null. They no longer count as registered:
+ *   `_scheduleCallbacks`) — or null. They no longer count as registered:
  *   `removeDoneCallback()` cannot reach them, as in asyncio, where they have already
  *   gone to `call_soon`.
  *
@@ -154,14 +154,14 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
   }
 
   setResult(result: T): void {
-    this.#checkPending('setResult()');
+    this._checkPending('setResult()');
     this.#result = result;
     this.#state = 'FINISHED';
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
   }
 
   setException(exception: unknown): void {
-    this.#checkPending('setException()');
+    this._checkPending('setException()');
     if (exception instanceof CancelledError) {
       // asyncio refuses this too: cancellation is a state, not an error to store.
       throw new TypeError('setException() with a CancelledError: call cancel() to cancel a future.');
@@ -170,7 +170,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     this.#hasException = true;
     this.#state = 'FINISHED';
     this._loop._noteUnretrieved(this, exception);
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
   }
 
   /**
@@ -181,7 +181,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     if (this.#state !== 'PENDING') return false;
     this.#state = 'CANCELLED';
     this.#result = msg;
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
     return true;
   }
 
@@ -190,10 +190,10 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * coroutine raised one, a gather whose child was cancelled.
    */
   _cancelWith(error: CancelledError): void {
-    this.#checkPending('cancel()');
+    this._checkPending('cancel()');
     this.#state = 'CANCELLED';
     this.#result = error;
-    this.#scheduleCallbacks();
+    this._scheduleCallbacks();
   }
 
   /** Adds a callback run (via `callSoon`) with this future once it is done; at once if done. */
@@ -289,7 +289,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     return `finished result=${r.length > 40 ? r.slice(0, 40) + '…' : r}`;
   }
 
-  #checkPending(what: string): void {
+  private _checkPending(what: string): void {
     if (this.#state !== 'PENDING') {
       throw new InvalidStateError(`${what} on a ${this.#state} future: a future leaves PENDING only once (${this.toString()}).`);
     }
@@ -303,7 +303,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * docs/benchmarks-core.md). One waiting task — nearly every future — is woken
    * directly: it is a Runnable already (W3).
    */
-  #scheduleCallbacks(): void {
+  private _scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     if (typeof callbacks === 'object' && !Array.isArray(callbacks)) {
@@ -322,8 +322,8 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
-    if (!Array.isArray(callbacks)) return this.#runCallback(callbacks as DoneCallback<any> | Runnable);
-    for (let i = 0; i < callbacks.length; i++) this.#runCallback(callbacks[i] as DoneCallback<any> | Runnable);
+    if (!Array.isArray(callbacks)) return this._runCallback(callbacks as DoneCallback<any> | Runnable);
+    for (let i = 0; i < callbacks.length; i++) this._runCallback(callbacks[i] as DoneCallback<any> | Runnable);
   }
 
   /** @internal Debug reports: the callbacks `_run` is about to call, by name. */
@@ -333,7 +333,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
   }
 
   /** One done-callback; an error goes to the exception handler and the others still run. */
-  #runCallback(fn: DoneCallback<any> | Runnable): void {
+  private _runCallback(fn: DoneCallback<any> | Runnable): void {
     if (typeof fn !== 'function') return fn._run();
     try {
       fn(this);

@@ -35,8 +35,8 @@ let taskCounter = 0;
  * is PENDING (as a Future) it is SCHEDULED, RUNNING or WAITING; then FINISHED or
  * CANCELLED. Each row maps what happens to the next situation. The task keeps no field
  * for it (that would cost every task; the loop's ready queue, `_currentTask` and
- * `_futWaiter` already say it); the table documents `#step`, `#handleYield` and
- * `#waitOn`, and docs/diagrams/task.md is drawn from it by scripts/diagrams.ts.
+ * `_futWaiter` already say it); the table documents `_step`, `_handleYield` and
+ * `_waitOn`, and docs/diagrams/task.md is drawn from it by scripts/diagrams.ts.
  * `cancel()` moves nothing by itself: it cancels the awaited future (whose completion
  * wakes the task) or leaves an error for the next step to throw in.
  */
@@ -74,6 +74,9 @@ export type TaskPhase = keyof typeof TASK_TRANSITIONS;
  *   (asyncio 3.11+: what `timeout()` and TaskGroup use to tell their own cancellations
  *   from someone else's).
  * Fields are few on purpose: every task pays for each (W1, W5 in docs/benchmarks.md).
+ * For the same reason the helper methods are TypeScript `private`, not `#private`: a
+ * class with `#` methods stamps a hidden brand on each instance, one word per class
+ * in the chain — 16 bytes per Task, 8 per Future, ~8 % of W1 (docs/decisions.md).
  */
 export class Task<T = unknown> extends Future<T> {
   /** The coroutine; null once a task finished during its eager first step (see the constructor). */
@@ -98,8 +101,8 @@ export class Task<T = unknown> extends Future<T> {
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
-    // calling task is suspended (#step saves and restores `_currentTask`).
-    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.#eagerStart();
+    // calling task is suspended (_step saves and restores `_currentTask`).
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this._eagerStart();
     else ownLoop._scheduleRunnable(this);
   }
 
@@ -109,7 +112,7 @@ export class Task<T = unknown> extends Future<T> {
    * null): the finished generator is garbage before the next collection instead of
    * living as long as the task (W1 with eager tasks keeps 100k tasks alive).
    */
-  #eagerStart(): void {
+  private _eagerStart(): void {
     // The creating task is suspended inside this call, neither waiting nor queued: list
     // it, so that `allTasks()` from the eager step still finds it (tasklist.ts).
     const parent = this._loop._currentTask;
@@ -180,9 +183,9 @@ export class Task<T = unknown> extends Future<T> {
     // is there for a step only while pending — it finishes only inside its own step.
     if (this.done()) return super._run();
     const tracer = this._loop._tracer;
-    if (tracer === null) return this.#step();
+    if (tracer === null) return this._step();
     tracer.stepStarted(this as Task<unknown>, this._futWaiter);
-    this.#step();
+    this._step();
     tracer.stepEnded(this as Task<unknown>);
   }
 
@@ -190,7 +193,7 @@ export class Task<T = unknown> extends Future<T> {
    * One step of the coroutine — asyncio's `Task.__step`. Never throws: whatever the
    * coroutine throws becomes the task's outcome.
    */
-  #step(): void {
+  private _step(): void {
     const error = this.#pendingThrow;
     if (error !== undefined) this.#pendingThrow = undefined;
     this._futWaiter = null;
@@ -203,7 +206,7 @@ export class Task<T = unknown> extends Future<T> {
       result = error === undefined ? coro.next() : coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
-      this.#finishWithError(err);
+      this._finishWithError(err);
       return;
     }
     loop._currentTask = previousTask;
@@ -213,15 +216,15 @@ export class Task<T = unknown> extends Future<T> {
       // before anything else can run.
       const fut = AWAITING.value as Future<unknown>;
       AWAITING.value = undefined;
-      this.#waitOn(fut);
+      this._waitOn(fut);
     } else if (result.done) {
-      this.#finishWithResult(result.value);
+      this._finishWithResult(result.value);
     } else {
-      this.#handleYield(result.value);
+      this._handleYield(result.value);
     }
   }
 
-  #finishWithResult(value: T): void {
+  private _finishWithResult(value: T): void {
     this._loop._tasks.delete(this as Task<unknown>);
     const pending = this.#pendingThrow;
     if (pending instanceof CancelledError) {
@@ -234,7 +237,7 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  #finishWithError(err: unknown): void {
+  private _finishWithError(err: unknown): void {
     this._loop._tasks.delete(this as Task<unknown>);
     // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
     if (err instanceof CancelledError) this._cancelWith(err);
@@ -242,21 +245,21 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** Anything yielded other than `yield* fut`: a bare `yield`, or a mistake. */
-  #handleYield(value: unknown): void {
+  private _handleYield(value: unknown): void {
     if (value === undefined) {
       // A bare `yield` (sleep(0)): give the other ready callbacks one turn.
       this._loop._scheduleRunnable(this);
     } else if (value instanceof Future) {
-      this.#throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
+      this._throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
     } else if (isCoroutine(value)) {
-      this.#throwInNextStep(new TypeError(`${this.toString()} got a generator from \`yield\`: use \`yield* coro()\` to await a coroutine — \`yield\` hands it to the loop, which cannot run it.`));
+      this._throwInNextStep(new TypeError(`${this.toString()} got a generator from \`yield\`: use \`yield* coro()\` to await a coroutine — \`yield\` hands it to the loop, which cannot run it.`));
     } else {
-      this.#throwInNextStep(new TypeError(`${this.toString()} got a bad yield: ${describeValue(value)}. A coroutine awaits with \`yield* x\` (x a Future, Task or coroutine); a bare \`yield\` gives up one loop iteration.`));
+      this._throwInNextStep(new TypeError(`${this.toString()} got a bad yield: ${describeValue(value)}. A coroutine awaits with \`yield* x\` (x a Future, Task or coroutine); a bare \`yield\` gives up one loop iteration.`));
     }
   }
 
   /** The coroutine awaits the pending future `fut`: sleep until its done-callback wakes us. */
-  #waitOn(fut: Future<unknown>): void {
+  private _waitOn(fut: Future<unknown>): void {
     // Nearly every await: a future of this loop, not this task, no cancel() arrived
     // during the step. One test for all three keeps the hop short (W3 in
     // docs/benchmarks-core.md); the branches below are the exceptions, in turn.
@@ -266,9 +269,9 @@ export class Task<T = unknown> extends Future<T> {
       // A waiting task is in no queue: the loop's list is how it is found (tasklist.ts).
       if (!this._loop._tasks.has(this as Task<unknown>)) this._loop._tasks.add(this as Task<unknown>);
     } else if (fut._loop !== this._loop) {
-      this.#throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
+      this._throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
     } else if (fut === this) {
-      this.#throwInNextStep(new RuntimeError(`${this.toString()} cannot await itself: it would wait forever.`));
+      this._throwInNextStep(new RuntimeError(`${this.toString()} cannot await itself: it would wait forever.`));
     } else {
       this._futWaiter = fut;
       fut._addDoneCallback(this);
@@ -280,7 +283,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** A mistake: the next step throws `error` into the coroutine (a cancel() still wins). */
-  #throwInNextStep(error: Error): void {
+  private _throwInNextStep(error: Error): void {
     if (!(this.#pendingThrow instanceof CancelledError)) this.#pendingThrow = error;
     this._loop._scheduleRunnable(this);
   }
