@@ -7,7 +7,7 @@
  *
  * - nothing (a bare `yield`): "run me again on the next loop iteration" — what
  *   `sleep(0)` does, asyncio's bare `yield` inside `__sleep0`;
- * - a Future that is blocking: produced only by `yield* fut`, which marks it.
+ * - a pending Future, through `yield* fut` (futures.ts: the `AWAITING` marker).
  *
  * Anything else is a mistake, and the helpers here name it for the error message.
  */
@@ -21,10 +21,15 @@ export type CoroFunction<T, A extends unknown[] = []> = (...args: A) => Coro<T>;
 const GeneratorFunction = Object.getPrototypeOf(function* () {}).constructor as FunctionConstructor;
 const generatorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
 
-/** True for a generator object (what calling a `function*` returns), or a `sleep(0)`. */
+/**
+ * True for a generator object (what calling a `function*` returns), or a `sleep(0)`.
+ * Asked for every task created. Each generator function gives its objects a map of
+ * their own, so in a real program this check sees many shapes: `isPrototypeOf` stays
+ * ~7 ns there, where two `Object.getPrototypeOf` calls cost ~23 (W1).
+ */
 export function isCoroutine(value: unknown): value is Coro<unknown> {
   return typeof value === 'object' && value !== null
-    && (Object.getPrototypeOf(Object.getPrototypeOf(value)) === generatorPrototype || value instanceof SleepZero);
+    && (generatorPrototype.isPrototypeOf(value) || value instanceof SleepZero);
 }
 
 /**

@@ -98,6 +98,22 @@ test('{returnExceptions: true} returns errors in place of results', async () => 
   assert.is(results[1], boom);
 });
 
+test('results are right however the finishing order mixes in-order, out-of-order and failed children', async () => {
+  // gather collects the results at the front as the children finish and reads the rest
+  // at the end (lib/gather.ts): every interleaving must give the same array.
+  const boom = new Error('boom');
+  const results = await runVirtual((function* (): Coro<unknown[]> {
+    return yield* gather([
+      after(1, 'a'), after(2, 'b'), failAfter(4, boom), after(3, 'd'), after(6, 'e'), after(5, 'f'), after(7, 'g'),
+    ], { returnExceptions: true });
+  })());
+  assert.equal(results, ['a', 'b', boom, 'd', 'e', 'f', 'g']);
+  const reversed = await runVirtual((function* (): Coro<number[]> {
+    return yield* gather([5, 4, 3, 2, 1].map((d) => after(d, d)));
+  })());
+  assert.equal(reversed, [5, 4, 3, 2, 1]);
+});
+
 test('{returnExceptions: true} works with an array too, and returns a cancelled child as its CancelledError', async () => {
   const results = await runVirtual((function* (): Coro<unknown[]> {
     const victim = createTask(after(10, 'never'));
