@@ -27,6 +27,15 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
+/**
+ * A misuse error (a bad yield) waiting for the task's next step, pushed out of
+ * `#pendingThrow` by a cancel(). The cancel wins at that step, as in asyncio; but if
+ * uncancel() withdraws it first, the error must still be thrown in — CPython passes it
+ * to the scheduled `__step` and keeps `_must_cancel` apart. A side table, because it
+ * is rare and every Task would pay for a field.
+ */
+const displacedByCancel = new WeakMap<Task<any>, unknown>();
+
 /** Tasks are numbered as asyncio numbers them: Task-1, Task-2, … */
 let taskCounter = 0;
 
@@ -69,7 +78,8 @@ export type TaskPhase = keyof typeof TASK_TRANSITIONS;
  *   *waiting* (`_futWaiter` is the future whose done-callback will schedule it).
  * - `#pendingThrow`: an error the next step throws into the coroutine instead of
  *   resuming it. A CancelledError there is asyncio's `_must_cancel`: a cancel() that
- *   found no future to pass itself on to. Anything else is a bad-yield TypeError.
+ *   found no future to pass itself on to. Anything else is a bad-yield TypeError
+ *   (one that a cancel() pushed aside waits in `displacedByCancel`).
  * - `#numCancelsRequested` counts cancel() calls not yet matched by uncancel()
  *   (asyncio 3.11+: what `timeout()` and TaskGroup use to tell their own cancellations
  *   from someone else's).
@@ -149,8 +159,12 @@ export class Task<T = unknown> extends Future<T> {
   uncancel(): number {
     if (this.#numCancelsRequested > 0) {
       this.#numCancelsRequested--;
-      // asyncio 3.13: once the count is back to zero, a pending cancel is withdrawn.
-      if (this.#numCancelsRequested === 0 && this.#pendingThrow instanceof CancelledError) this.#pendingThrow = undefined;
+      // asyncio 3.13: once the count is back to zero, a pending cancel is withdrawn —
+      // and a misuse error it had pushed aside is due again.
+      if (this.#numCancelsRequested === 0 && this.#pendingThrow instanceof CancelledError) {
+        this.#pendingThrow = displacedByCancel.get(this);
+        displacedByCancel.delete(this);
+      }
     }
     return this.#numCancelsRequested;
   }
@@ -168,6 +182,8 @@ export class Task<T = unknown> extends Future<T> {
     // `_futWaiter`: if it is a task that swallows the cancellation, the next cancel()
     // must reach it again.
     if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
+    const pending = this.#pendingThrow;
+    if (pending !== undefined && !(pending instanceof CancelledError)) displacedByCancel.set(this, pending);
     this.#pendingThrow = new CancelledError(msg);
     return true;
   }
@@ -195,7 +211,10 @@ export class Task<T = unknown> extends Future<T> {
    */
   private _step(): void {
     const error = this.#pendingThrow;
-    if (error !== undefined) this.#pendingThrow = undefined;
+    if (error !== undefined) {
+      this.#pendingThrow = undefined;
+      if (error instanceof CancelledError) displacedByCancel.delete(this); // the cancel won
+    }
     this._futWaiter = null;
     const loop = this._loop;
     const previousTask = loop._currentTask;
@@ -284,7 +303,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /** A mistake: the next step throws `error` into the coroutine (a cancel() still wins). */
   private _throwInNextStep(error: Error): void {
-    if (!(this.#pendingThrow instanceof CancelledError)) this.#pendingThrow = error;
+    if (this.#pendingThrow instanceof CancelledError) displacedByCancel.set(this, error);
+    else this.#pendingThrow = error;
     this._loop._scheduleRunnable(this);
   }
 

@@ -87,6 +87,48 @@ test('yield fut (instead of yield* fut) throws a TypeError that says to use yiel
   assert.match((err as Error).message, /instead of `yield\*`/);
 });
 
+test('a bad-yield error survives a cancel() withdrawn by uncancel() before the next step', () => {
+  // CPython passes the TypeError to the scheduled step and keeps the cancel apart: a
+  // cancel wins while it stands, and once withdrawn the TypeError is still thrown in.
+  for (const order of ['cancel after the bad yield', 'cancel before the bad yield'] as const) {
+    const loop = manualLoop();
+    const seen: string[] = [];
+    let task: Task<void> | null = null;
+    task = loop.createTask((function* (): Coro<void> {
+      if (order === 'cancel before the bad yield') task!.cancel();
+      try {
+        yield 42 as never;
+      } catch (err) {
+        seen.push((err as Error).name);
+      }
+    })());
+    loop.runOnce(); // the bad yield: a TypeError is due at the next step
+    if (order === 'cancel after the bad yield') task.cancel();
+    assert.is(task.uncancel(), 0);
+    loop.runOnce();
+    assert.equal(seen, ['TypeError'], order);
+    assert.ok(task.done() && !task.cancelled());
+  }
+});
+
+test('a standing cancel() wins over a pending bad-yield error, as in asyncio', () => {
+  const loop = manualLoop();
+  const seen: string[] = [];
+  const task = loop.createTask((function* (): Coro<void> {
+    try {
+      yield 42 as never;
+    } catch (err) {
+      seen.push((err as Error).name);
+    }
+  })());
+  loop.runOnce();
+  task.cancel();
+  loop.runOnce();
+  assert.equal(seen, ['CancelledError']);
+  assert.is(task.uncancel(), 0, 'withdrawn only after the step: nothing is thrown in later');
+  assert.ok(task.done());
+});
+
 test('yield of a task (instead of yield*) is the same mistake, and the task still runs', () => {
   const loop = manualLoop();
   let caught: unknown;
