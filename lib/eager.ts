@@ -30,11 +30,10 @@ export type TaskConstructor = new (coro: Coro<unknown>, loop?: EventLoop, option
  * @see asyncio `asyncio.create_eager_task_factory(custom_task_constructor)`
  */
 export function createEagerTaskFactory(taskClass: TaskConstructor): TaskFactory {
-  // Without options (nearly every call) one shared object: no allocation per task.
-  return (loop, coro, options) => new taskClass(coro, loop, options === undefined ? EAGER : { ...options, eagerStart: options.eagerStart ?? true });
+  // A fresh options object per task, as CPython builds fresh keyword arguments: a
+  // constructor may fill in defaults on the object it is given.
+  return (loop, coro, options) => new taskClass(coro, loop, { ...options, eagerStart: options?.eagerStart ?? true });
 }
-
-const EAGER: TaskOptions = Object.freeze({ eagerStart: true });
 
 /**
  * The task factory that makes every task of the loop eager.

@@ -44,8 +44,11 @@
  * The iterator holds no state (it reads only the future's state), so one future can be
  * awaited by any number of coroutines at once, and no generator is allocated per
  * await (~20 % on ping-pong, ~120 bytes per parked task; see docs/benchmarks.md).
- * The marker's identity is also what tells `yield* fut` from the mistake `yield fut`:
- * a bare `yield` makes the generator build a fresh IteratorResult, never `AWAITING`.
+ * The marker is also what tells `yield* fut` from the mistake `yield fut`: a bare
+ * `yield` makes the generator build a fresh IteratorResult, never `AWAITING`, and a
+ * future yielded that way is an await only if it is the one whose `next()` filled the
+ * marker — code that steps a coroutine by hand and hands its futures up (CPython marks
+ * the future itself, `_asyncio_future_blocking`, to the same effect).
  * Nothing runs between `fut.next()` filling the marker and the Task emptying it (the
  * generator only suspends in between), so one shared object is enough — and it saves
  * both a per-future flag and an allocation per await (W3, docs/benchmarks-core.md).
@@ -284,8 +287,8 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
   _describeState(): string {
     if (this.#state === 'PENDING') return 'pending';
     if (this.#state === 'CANCELLED') return 'cancelled';
-    if (this.#hasException) return `finished exception=${String(this.#result)}`;
-    const r = String(this.#result);
+    if (this.#hasException) return `finished exception=${safeString(this.#result)}`;
+    const r = safeString(this.#result);
     return `finished result=${r.length > 40 ? r.slice(0, 40) + '…' : r}`;
   }
 
@@ -319,27 +322,45 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * when it completed. (A Task overrides `_run` with its step and comes here once done.)
    */
   _run(): void {
-    const callbacks = this.#callbacks;
-    if (callbacks === null) return;
-    this.#callbacks = null;
-    if (!Array.isArray(callbacks)) return this._runCallback(callbacks as DoneCallback<any> | Runnable);
+    const callbacks = this._takeDueCallbacks();
     for (let i = 0; i < callbacks.length; i++) this._runCallback(callbacks[i] as DoneCallback<any> | Runnable);
   }
 
-  /** @internal Debug reports: the callbacks `_run` is about to call, by name. */
-  _describeDueCallbacks(): string {
-    const callbacks = this.#callbacks === null ? [] : Array.isArray(this.#callbacks) ? this.#callbacks : [this.#callbacks];
-    return callbacks.map((cb) => (typeof cb === 'function' ? cb.name || '(anonymous)' : String(cb))).join(', ');
+  /**
+   * @internal The callbacks scheduled at completion and not run yet, in order; takes
+   * them (debug mode runs them one by one through this, to time each as asyncio times
+   * each handle — loop.ts `#runTimed`).
+   */
+  _takeDueCallbacks(): ReadonlyArray<DoneCallback<any> | Runnable> {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return [];
+    this.#callbacks = null;
+    return Array.isArray(callbacks) ? callbacks : [callbacks];
   }
 
-  /** One done-callback; an error goes to the exception handler and the others still run. */
-  private _runCallback(fn: DoneCallback<any> | Runnable): void {
+  /**
+   * @internal One due callback: a function (an error goes to the exception handler and
+   * the others still run), or a waiting task's step.
+   */
+  _runCallback(fn: DoneCallback<any> | Runnable): void {
     if (typeof fn !== 'function') return fn._run();
     try {
       fn(this);
     } catch (err) {
       reportCallbackError(fn, this, err);
     }
+  }
+}
+
+/**
+ * `String(value)`, or `[object Object]`-style when that throws (an object without a
+ * prototype, a throwing toString): describing a future must never fail.
+ */
+function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
 

@@ -120,8 +120,12 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
   // finish (see onChildDone); the rest is read when the last child reports.
   const results: unknown[] = new Array(total);
   let collected = 0;
+  // Set when a later awaitable is refused: the callbacks already queued by done children
+  // (they cannot be removed any more) must then do nothing.
+  let refused = false;
 
   const onChildDone = (child: Future<unknown>): void => {
+    if (refused) return;
     finished++; // counts registrations: a future given twice reports twice
     if (outer.done()) {
       // The gather already failed; looking at the error marks it retrieved, so a second
@@ -162,7 +166,9 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
         ensureFuture(fut, loop); // throws: futures of two loops
       }
     } catch (err) {
-      // Nothing may stay registered for a gather that never was.
+      // Nothing may stay registered for a gather that never was; callbacks of children
+      // that were done already are queued past recall, and `refused` mutes them.
+      refused = true;
       for (let j = 0; j < i; j++) (children[j] as Future<unknown>).removeDoneCallback(onChildDone);
       throw err;
     }

@@ -483,18 +483,32 @@ export class EventLoop {
 
   /** Debug mode: runs one handle and reports it if it held the loop too long. */
   #runTimed(runnable: Runnable): void {
-    // Named before it runs: a task's step may finish it, and a done future (or task) in
-    // the queue stands for its done-callbacks (Future._run).
-    const what = !(runnable instanceof Future) ? String(runnable)
-      : runnable.done() ? `done-callback ${runnable._describeDueCallbacks()} of ${runnable.toString()}`
-      : `step of ${runnable.toString()}`;
+    if (runnable instanceof Future && runnable.done()) {
+      // A done future (or task) stands for the callbacks it scheduled (Future._run):
+      // time each on its own, as asyncio times each call_soon handle.
+      for (const fn of runnable._takeDueCallbacks()) {
+        this.#timeOne(() => runnable._runCallback(fn), () => (typeof fn === 'function' ? `done-callback ${fn.name || '(anonymous)'} of ${runnable.toString()}` : describeRunnable(fn)));
+      }
+      return;
+    }
+    this.#timeOne(() => runnable._run(), () => describeRunnable(runnable));
+  }
+
+  /** Debug mode: runs `run`, and reports it (named by `describe`, only then) if it held the loop too long. */
+  #timeOne(run: () => void, describe: () => string): void {
     const t0 = performance.now();
-    runnable._run();
+    run();
     const seconds = (performance.now() - t0) / 1000;
     if (seconds >= this.slowCallbackDuration) {
+      const what = describe();
       this.callExceptionHandler({ message: `Executing ${what} took ${seconds.toFixed(3)} seconds` });
     }
   }
+}
+
+/** How a slow-callback report names what ran: a task's step, or the handle itself. */
+function describeRunnable(runnable: Runnable): string {
+  return runnable instanceof Task ? `step of ${runnable.toString()}` : String(runnable);
 }
 
 /** A mistake caught where it is made, not later as "Exception in callback (anonymous)". */

@@ -169,6 +169,16 @@ export class Task<T = unknown> extends Future<T> {
     return this.#numCancelsRequested;
   }
 
+  /** Refused, as in asyncio: a task's outcome is its coroutine's. */
+  override setResult(_result: T): never {
+    throw new RuntimeError(`setResult() on ${this.toString()}: a task finishes when its coroutine returns — return the value from the coroutine, or cancel() the task.`);
+  }
+
+  /** Refused, as in asyncio: a task's outcome is its coroutine's. */
+  override setException(_exception: unknown): never {
+    throw new RuntimeError(`setException() on ${this.toString()}: a task fails when its coroutine throws — throw from the coroutine, or cancel() the task.`);
+  }
+
   /**
    * Requests cancellation: a CancelledError(msg) is thrown into the coroutine at its
    * next step, after the future it waits on is cancelled. The coroutine may catch it.
@@ -225,6 +235,7 @@ export class Task<T = unknown> extends Future<T> {
       result = error === undefined ? coro.next() : coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
+      DONE.value = undefined;
       this._finishWithError(err);
       return;
     }
@@ -252,7 +263,7 @@ export class Task<T = unknown> extends Future<T> {
       this.#pendingThrow = undefined;
       this._cancelWith(pending);
     } else {
-      this.setResult(value);
+      super.setResult(value);
     }
   }
 
@@ -260,14 +271,22 @@ export class Task<T = unknown> extends Future<T> {
     this._loop._tasks.delete(this as Task<unknown>);
     // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
     if (err instanceof CancelledError) this._cancelWith(err);
-    else this.setException(err);
+    else super.setException(err);
   }
 
-  /** Anything yielded other than `yield* fut`: a bare `yield`, or a mistake. */
+  /** Anything yielded other than `yield* fut` itself: a bare `yield`, or a mistake. */
   private _handleYield(value: unknown): void {
+    // A pending future whose `next()` filled the marker, handed up by code that steps an
+    // inner coroutine by hand (`r = inner.next(); yield r.value`) or wraps its results:
+    // an await all the same — CPython accepts it too, by the `_asyncio_future_blocking`
+    // flag that `__await__` set on the future.
+    const forwarded = AWAITING.value;
+    AWAITING.value = undefined;
     if (value === undefined) {
       // A bare `yield` (sleep(0)): give the other ready callbacks one turn.
       this._loop._scheduleRunnable(this);
+    } else if (value === forwarded) {
+      this._waitOn(forwarded);
     } else if (value instanceof Future) {
       this._throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
     } else if (isCoroutine(value)) {

@@ -98,4 +98,20 @@ test('eager: options given to createTask still reach the task; eagerStart false 
   })(), eager);
 });
 
+test('eager: a task class whose constructor fills in its options still works (options are fresh per task)', async () => {
+  let made = 0;
+  class NamedTask<T> extends Task<T> {
+    constructor(coro: Coro<T>, loop?: import('../lib/loop.ts').EventLoop, options?: import('../lib/tasks.ts').TaskOptions) {
+      const opts = options ?? {};
+      opts.name ??= `job-${++made}`;
+      super(coro, loop, opts);
+    }
+  }
+  await runVirtual((function* () {
+    const a = createTask((function* (): Coro<void> {})());
+    const b = createTask((function* (): Coro<void> {})());
+    assert.equal([a.getName(), b.getName()], ['job-2', 'job-3'], 'job-1 is main, made before the loop ran');
+  })(), { setup: (loop) => loop.setTaskFactory(createEagerTaskFactory(NamedTask)) });
+});
+
 test.run();

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gather, GatheringFuture } from '../lib/gather.ts';
 import { Task, createTask, sleep } from '../lib/tasks.ts';
+import { eagerTaskFactory } from '../lib/eager.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
@@ -284,6 +285,31 @@ test('a gather refused half-way leaves no callback on the children it had alread
     yield;
     mine.exception(); // retrieved by us: the only report would be the abandoned gather's
   })());
+  assert.equal(contexts, []);
+});
+
+test('a gather refused after a child that is already done: the queued callback of that child stays silent', async () => {
+  // A done child's callback is queued at once and cannot be removed; it must not act
+  // for the gather that was refused (it once read an unfilled slot and threw).
+  const { handler, contexts } = collectErrors();
+  await runVirtual((function* (): Coro<void> {
+    getRunningLoop().setExceptionHandler(handler);
+    const done = getRunningLoop().createFuture<number>();
+    done.setResult(1);
+    assert.instance(thrown(() => gather(done, 42 as unknown as Coro<number>)), TypeError);
+    yield* sleep(0.01);
+  })());
+  assert.equal(contexts, []);
+});
+
+test('the same with an eager child that finished in its first step', async () => {
+  const { handler, contexts } = collectErrors();
+  await runVirtual((function* (): Coro<void> {
+    getRunningLoop().setExceptionHandler(handler);
+    const quick = (function* (): Coro<number> { return 1; })();
+    assert.instance(thrown(() => gather(quick, 'oops' as unknown as Coro<number>)), TypeError);
+    yield* sleep(0.01);
+  })(), { setup: (loop) => loop.setTaskFactory(eagerTaskFactory) });
   assert.equal(contexts, []);
 });
 

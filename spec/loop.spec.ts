@@ -369,6 +369,42 @@ test('debug mode reports a slow done-callback by its name', () => {
   assert.match(contexts[1]!.message, /^Executing <done-callback late> took/);
 });
 
+test('debug mode times each done-callback of a batch on its own, and a task woken there as a step', () => {
+  // A done future runs its callbacks from one queue entry (Future._run); asyncio would
+  // time each call_soon handle, and so does debug mode.
+  const loop = manualLoop({ debug: true });
+  const { handler, contexts } = collectErrors();
+  loop.setExceptionHandler(handler);
+  loop.slowCallbackDuration = 0; // report everything, to see how each is named
+  const fut = loop.createFuture<string>();
+  fut.addDoneCallback(function first() {});
+  loop.createTask((function* (): Coro<void> { yield* fut; })(), { name: 'waiter' });
+  loop.runOnce(); // the task's first step: it waits on fut
+  fut.addDoneCallback(function second() {});
+  contexts.length = 0;
+  fut.setResult('x');
+  loop.runOnce();
+  assert.equal(contexts.map((c) => c.message.replace(/ took .*/, '')), [
+    'Executing done-callback first of <Future finished result=x>',
+    'Executing step of <Task finished result=undefined name=waiter>',
+    'Executing done-callback second of <Future finished result=x>',
+  ]);
+});
+
+test('debug mode survives a result that String() cannot convert', () => {
+  const loop = manualLoop({ debug: true });
+  const { handler, contexts } = collectErrors();
+  loop.setExceptionHandler(handler);
+  loop.slowCallbackDuration = 0;
+  const fut = loop.createFuture<object>();
+  fut.addDoneCallback(() => {});
+  fut.addDoneCallback(() => {});
+  fut.setResult(Object.create(null) as object);
+  loop.runOnce();
+  assert.is(contexts.length, 2);
+  assert.match(contexts[0]!.message, /of <Future finished result=\[object Object\]>/);
+});
+
 test('debug mode does not report callbacks faster than slowCallbackDuration', () => {
   const loop = manualLoop({ debug: true });
   const { handler, contexts } = collectErrors();

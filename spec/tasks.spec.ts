@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Task, allTasks, createTask, currentTask, ensureFuture, sleep } from '../lib/tasks.ts';
-import { Future } from '../lib/futures.ts';
+import { AWAITING, DONE, Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { run } from '../lib/runners.ts';
 import { CancelledError, RuntimeError } from '../lib/exceptions.ts';
@@ -127,6 +127,66 @@ test('a standing cancel() wins over a pending bad-yield error, as in asyncio', (
   assert.equal(seen, ['CancelledError']);
   assert.is(task.uncancel(), 0, 'withdrawn only after the step: nothing is thrown in later');
   assert.ok(task.done());
+});
+
+test('a future forwarded by code that steps a coroutine by hand is awaited, as in CPython', async () => {
+  // `r = inner.next(); yield r.value` hands up the pending future that inner's
+  // `yield* fut` produced; CPython accepts it (the future carries its blocking flag).
+  function* forward<T>(inner: Coro<T>): Coro<T> {
+    let r = inner.next();
+    while (!r.done) {
+      let sent: unknown;
+      let error: unknown;
+      let threw = false;
+      try {
+        sent = yield r.value;
+      } catch (err) {
+        error = err;
+        threw = true;
+      }
+      r = threw ? inner.throw(error) : inner.next(sent);
+    }
+    return r.value;
+  }
+  // A wrapper that copies each IteratorResult instead of passing it up.
+  function copying<T>(inner: Coro<T>): Coro<T> {
+    return {
+      next: (v?: unknown) => { const r = inner.next(v); return { done: r.done, value: r.value } as IteratorResult<unknown, T>; },
+      throw: (e: unknown) => inner.throw(e),
+      return: (v: T) => inner.return(v),
+      [Symbol.iterator]() { return this; },
+    } as Coro<T>;
+  }
+  const result = await runVirtual((function* (): Coro<string> {
+    const a = yield* forward((function* (): Coro<string> { yield* sleep(0.01); return 'forwarded'; })());
+    const b = yield* copying((function* (): Coro<string> { yield* sleep(0.01); return 'copied'; })());
+    return `${a} ${b}`;
+  })());
+  assert.is(result, 'forwarded copied');
+});
+
+test('after a step that throws, the shared DONE result keeps nothing alive', async () => {
+  const big = { payload: 'x'.repeat(1000) };
+  await rejection(runVirtual((function* (): Coro<void> {
+    const fut = getRunningLoop().createFuture<typeof big>();
+    fut.setResult(big);
+    yield* fut; // read through DONE
+    throw new Error('after reading');
+  })()));
+  assert.is(DONE.value, undefined);
+  assert.is(AWAITING.value, undefined);
+});
+
+test('setResult() and setException() on a task are refused: its outcome is its coroutine', () => {
+  const loop = manualLoop();
+  const task = loop.createTask((function* (): Coro<number> { yield; return 1; })());
+  for (const call of [() => task.setResult(2), () => task.setException(new Error('x'))]) {
+    const err = thrown(call);
+    assert.instance(err, RuntimeError);
+    assert.match((err as Error).message, /coroutine/);
+  }
+  drain(loop);
+  assert.is(task.result(), 1);
 });
 
 test('yield of a task (instead of yield*) is the same mistake, and the task still runs', () => {
