@@ -25,7 +25,10 @@ const generatorPrototype = Object.getPrototypeOf(Object.getPrototypeOf((function
  * True for a generator object (what calling a `function*` returns), or a `sleep(0)`.
  * Asked for every task created. Each generator function gives its objects a map of
  * their own, so in a real program this check sees many shapes: `isPrototypeOf` stays
- * ~7 ns there, where two `Object.getPrototypeOf` calls cost ~23 (W1).
+ * ~7 ns there, where two `Object.getPrototypeOf` calls cost ~23 (W1). It is looser:
+ * any object with %GeneratorPrototype% somewhere up its chain passes (a generator
+ * function's own `prototype` object, `Object.create(gen)`); such an object fails at its
+ * first step with V8's "incompatible receiver" TypeError, which fails the task.
  */
 export function isCoroutine(value: unknown): value is Coro<unknown> {
   return typeof value === 'object' && value !== null

@@ -222,6 +222,34 @@ test('a callback already scheduled cannot be removed (it has gone to call_soon i
   assert.is(calls, 1);
 });
 
+test('inside a batch: removing a later callback does not stop it; cancelling a later-woken task does', () => {
+  // asyncio: both are already in the ready queue (call_soon). The callback still runs;
+  // the task's step runs too, but throws the CancelledError in (its future is done,
+  // so the cancel is left for the step: _must_cancel).
+  const loop = manualLoop();
+  const fut = new Future<string>(loop);
+  const t = trace();
+  const second = (): void => t.log('second ran');
+  let task: Task<void> | null = null;
+  fut.addDoneCallback(() => {
+    t.log(`removed ${fut.removeDoneCallback(second)}`);
+    task!.cancel('from the first callback');
+  });
+  fut.addDoneCallback(second);
+  task = loop.createTask((function* (): Coro<void> {
+    try {
+      yield* fut;
+      t.log('task resumed normally');
+    } catch (err) {
+      t.log(`task got ${(err as Error).name}: ${(err as Error).message}`);
+    }
+  })());
+  loop.runOnce(); // the task waits on fut (after the two callbacks)
+  fut.setResult('v');
+  loop.runOnce();
+  assert.equal(t.entries, ['removed 0', 'second ran', 'task got CancelledError: from the first callback']);
+});
+
 test('a waiting task and callbacks on one future wake in registration order', () => {
   const loop = manualLoop();
   const fut = new Future<string>(loop);
