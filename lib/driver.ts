@@ -78,10 +78,14 @@ export class Driver {
   /** Node ticks so far (a spec checks CPU-only switching does not return to Node each time). */
   ticks = 0;
 
+  /** The wake-up hook installed on the loop (kept to know whether it is still ours). */
+  readonly #onWork = (): void => this.wake();
+
   constructor(loop: EventLoop, hooks: DriverHooks) {
     this.#loop = loop;
     this.#hooks = hooks;
-    loop._onWork = () => this.wake();
+    loop._onWork = this.#onWork;
+    loop._stopping = false;
   }
 
   get state(): DriverState {
@@ -164,8 +168,12 @@ export class Driver {
   #stop(): void {
     this.#clearTimer();
     this.#state = 'STOPPED';
-    this.#loop._stopping = false;
-    this.#loop._onWork = null;
+    // A driver attached to the loop after this one was told to stop owns the loop now:
+    // leave its hook and its stop flag alone.
+    if (this.#loop._onWork === this.#onWork) {
+      this.#loop._stopping = false;
+      this.#loop._onWork = null;
+    }
     this.#hooks.onStopped();
   }
 

@@ -227,6 +227,22 @@ test('requestStop() while IDLE stops in a tick of its own', async () => {
   assert.is(driver.ticks, 0);
 });
 
+test('a driver stopping late leaves a newer driver of the same loop in charge', async () => {
+  const loop = new EventLoop();
+  const first = drive(loop);
+  first.driver.requestStop(); // its stop tick is still to come
+  const second = drive(loop);
+  await first.stopped;
+  let ran = false;
+  loop.callSoon(() => {
+    ran = true;
+    second.driver.requestStop();
+  });
+  await second.stopped;
+  assert.ok(ran, 'callSoon woke the second driver: the first did not take its hook away');
+  assert.is(loop._onWork, null);
+});
+
 test('a tick that exhausts its time slice hands back with setImmediate', async () => {
   const loop = new EventLoop();
   const { driver, stopped } = drive(loop);
