@@ -235,22 +235,22 @@ export class Task<T = unknown> extends Future<T> {
       result = error === undefined ? coro.next() : coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
-      DONE.value = undefined;
+      AWAITING.value = DONE.value = undefined;
       this._finishWithError(err);
       return;
     }
     loop._currentTask = previousTask;
-    DONE.value = undefined; // the last result read through `yield*` (futures.ts header)
+    // The shared `yield*` results (futures.ts header) have been read: empty them before
+    // anything else runs, so that they keep nothing alive. First take the future a
+    // `yield*` left in AWAITING, if any.
+    const awaited = AWAITING.value;
+    AWAITING.value = DONE.value = undefined;
     if (result === AWAITING) {
-      // `yield* fut` of a pending future (futures.ts header): empty the shared marker
-      // before anything else can run.
-      const fut = AWAITING.value as Future<unknown>;
-      AWAITING.value = undefined;
-      this._waitOn(fut);
+      this._waitOn(awaited as Future<unknown>);
     } else if (result.done) {
       this._finishWithResult(result.value);
     } else {
-      this._handleYield(result.value);
+      this._handleYield(result.value, awaited);
     }
   }
 
@@ -274,19 +274,19 @@ export class Task<T = unknown> extends Future<T> {
     else super.setException(err);
   }
 
-  /** Anything yielded other than `yield* fut` itself: a bare `yield`, or a mistake. */
-  private _handleYield(value: unknown): void {
-    // A pending future whose `next()` filled the marker, handed up by code that steps an
-    // inner coroutine by hand (`r = inner.next(); yield r.value`) or wraps its results:
-    // an await all the same — CPython accepts it too, by the `_asyncio_future_blocking`
-    // flag that `__await__` set on the future.
-    const forwarded = AWAITING.value;
-    AWAITING.value = undefined;
+  /**
+   * Anything yielded other than `yield* fut` itself: a bare `yield`, or a mistake.
+   * `awaited` is the future whose `next()` filled the AWAITING marker during the step.
+   */
+  private _handleYield(value: unknown, awaited: Future<unknown> | undefined): void {
     if (value === undefined) {
       // A bare `yield` (sleep(0)): give the other ready callbacks one turn.
       this._loop._scheduleRunnable(this);
-    } else if (value === forwarded) {
-      this._waitOn(forwarded);
+    } else if (value === awaited) {
+      // That pending future, handed up by code that steps an inner coroutine by hand
+      // (`r = inner.next(); yield r.value`) or wraps its results: an await all the same.
+      // CPython accepts it too, by the `_asyncio_future_blocking` flag `__await__` set.
+      this._waitOn(awaited);
     } else if (value instanceof Future) {
       this._throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
     } else if (isCoroutine(value)) {
