@@ -322,14 +322,19 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * when it completed. (A Task overrides `_run` with its step and comes here once done.)
    */
   _run(): void {
-    const callbacks = this._takeDueCallbacks();
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return;
+    this.#callbacks = null;
+    // A single callback (each child of a gather has one) is run without the array
+    // `_takeDueCallbacks` would make for it.
+    if (!Array.isArray(callbacks)) return this._runCallback(callbacks as DoneCallback<any> | Runnable);
     for (let i = 0; i < callbacks.length; i++) this._runCallback(callbacks[i] as DoneCallback<any> | Runnable);
   }
 
   /**
-   * @internal The callbacks scheduled at completion and not run yet, in order; takes
-   * them (debug mode runs them one by one through this, to time each as asyncio times
-   * each handle — loop.ts `#runTimed`).
+   * @internal The callbacks scheduled at completion and not run yet, in order, taken
+   * from the future: what `_run` would call. Debug mode runs them through this one by
+   * one, to time each as asyncio times each handle (loop.ts `#runTimed`).
    */
   _takeDueCallbacks(): ReadonlyArray<DoneCallback<any> | Runnable> {
     const callbacks = this.#callbacks;
