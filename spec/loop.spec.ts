@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { EventLoop, defaultExceptionHandler } from '../lib/loop.ts';
 import { Task, sleep } from '../lib/tasks.ts';
 import { run } from '../lib/runners.ts';
-import { getRunningLoop } from '../lib/events.ts';
+import { getRunningLoop, _getRunningLoop } from '../lib/events.ts';
 import { RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import type { TimerHandle } from '../lib/events.ts';
@@ -403,6 +403,17 @@ test('debug mode survives a result that String() cannot convert', () => {
   loop.runOnce();
   assert.is(contexts.length, 2);
   assert.match(contexts[0]!.message, /of <Future finished result=\[object Object\]>/);
+});
+
+test('an error escaping a batch of iterations leaves the loop not running, and the running loop restored', () => {
+  // Handles and tasks never throw out of `_run` (they report or store their errors);
+  // this is the guard for the one that would: the loop must not stay "running".
+  const loop = manualLoop();
+  loop._scheduleRunnable({ _run(): void { throw new Error('escaped'); } });
+  const err = thrown(() => loop._runIterations(128));
+  assert.match(String(err), /escaped/);
+  assert.not.ok(loop.isRunning());
+  assert.is(_getRunningLoop(), null);
 });
 
 test('debug mode does not report callbacks faster than slowCallbackDuration', () => {
