@@ -76,6 +76,8 @@ export type TaskPhase = keyof typeof TASK_TRANSITIONS;
  *   *running* (its step is on the stack: `loop._currentTask === this`);
  *   *scheduled* (it is in the ready queue, at most once);
  *   *waiting* (`_futWaiter` is the future whose done-callback will schedule it).
+ * - From its first wait until it is done, a task is in the loop's list `_tasks`
+ *   (tasklist.ts); before that it is scheduled or running, and found there.
  * - `#pendingThrow`: an error the next step throws into the coroutine instead of
  *   resuming it. A CancelledError there is asyncio's `_must_cancel`: a cancel() that
  *   found no future to pass itself on to. Anything else is a bad-yield TypeError
