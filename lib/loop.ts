@@ -238,14 +238,14 @@ export class EventLoop {
    * @internal The driver's way in: iterations back to back — each exactly a `runOnce()`
    * — until the ready queue is empty, `_stopping` is set, or at least `budget` handles
    * have run (an iteration counts as one more, so a chain of expired timers is
-   * counted too). Returns that count.
+   * counted too).
    *
    * Why not `runOnce()` in a loop: entering and leaving the running state (the
    * running-loop global, the try/finally) once per iteration costs ~10 % of a task
    * switch when each iteration runs a single task, as ping-pong does (W3,
    * docs/benchmarks-core.md).
    */
-  _runIterations(budget: number): number {
+  _runIterations(budget: number): void {
     const previous = _setRunningLoop(this);
     this.#running = true;
     let ran = 0;
@@ -256,7 +256,6 @@ export class EventLoop {
       this.#running = false;
       _setRunningLoop(previous);
     }
-    return ran;
   }
 
   /** The body of `runOnce()`; returns how many handles it ran. */
