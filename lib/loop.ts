@@ -27,6 +27,7 @@ import { RuntimeError, describeError } from './exceptions.ts';
 import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
 import type { Tracer } from './trace.ts';
+import { _runCoroutine, type RunCoroutineOptions } from './promises.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
 export interface ExceptionContext {
@@ -161,6 +162,21 @@ export class EventLoop {
     this.#checkOpen();
     if (this._taskFactory !== null) return this._taskFactory(this, coro, options) as Task<T>;
     return new Task(coro, this, options);
+  }
+
+  /**
+   * Hands a coroutine to this loop from outside it — a Node callback, an `async`
+   * function — and returns a Promise of its result. The coroutine runs as a task on
+   * the loop's next iteration; the Promise rejects with its error, or with a
+   * CancelledError if it is cancelled (e.g. by `options.signal`). On a closed loop the
+   * Promise rejects with a RuntimeError.
+   *
+   * @example
+   * server.on('request', async (req, res) => res.end(await loop.runCoroutine(handle(req))));
+   * @see asyncio `asyncio.run_coroutine_threadsafe(coro, loop)` (one thread here)
+   */
+  runCoroutine<T>(coro: Coro<T>, options?: RunCoroutineOptions): Promise<T> {
+    return _runCoroutine(this, coro, options);
   }
 
   /**

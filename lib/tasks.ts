@@ -25,6 +25,11 @@ export interface TaskOptions {
    * suspension (asyncio 3.12's eager tasks). The task may be done on return.
    */
   eagerStart?: boolean;
+  /**
+   * Cancels the task when this AbortSignal aborts, with the abort reason as the
+   * message; a signal aborted already cancels the task at its first step.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -112,6 +117,7 @@ export class Task<T = unknown> extends Future<T> {
     const ownLoop = this._loop;
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
+    if (options?.signal !== undefined) cancelOnAbort(this as Task<unknown>, options.signal);
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
     // calling task is suspended (_step saves and restores `_currentTask`).
     if (options?.eagerStart && _getRunningLoop() === ownLoop) this._eagerStart();
@@ -150,6 +156,26 @@ export class Task<T = unknown> extends Future<T> {
   /** The coroutine the task runs; null if it finished during its eager first step (asyncio 3.12). */
   getCoro(): Coro<T> | null {
     return this.#coro;
+  }
+
+  /**
+   * An AbortSignal aborted when the task is done — cancelled (the reason is its
+   * CancelledError) or finished — to hand to Promise APIs the task calls, so that
+   * their work stops with the task. Made on first use: a task that never asks pays
+   * nothing (a side table, not a field).
+   *
+   * @example
+   * const res = yield* wrapPromise(fetch(url, { signal: currentTask()!.signal }));
+   */
+  get signal(): AbortSignal {
+    let controller = taskControllers.get(this as Task<unknown>);
+    if (controller === undefined) {
+      controller = new AbortController();
+      taskControllers.set(this as Task<unknown>, controller);
+      if (this.done()) controller.abort(doneReason(this as Task<unknown>));
+      else this.addDoneCallback(abortWhenDone);
+    }
+    return controller.signal;
   }
 
   /** Cancel requests not yet matched by `uncancel()`. asyncio 3.11+: `Task.cancelling`. */
@@ -334,6 +360,42 @@ export class Task<T = unknown> extends Future<T> {
   override toString(): string {
     return `<Task ${this._describeState()} name=${this.getName()}>`;
   }
+}
+
+/** The controllers behind `task.signal`, for the few tasks that asked. */
+const taskControllers = new WeakMap<Task<unknown>, AbortController>();
+
+function abortWhenDone(task: Future<unknown>): void {
+  taskControllers.get(task as Task<unknown>)?.abort(doneReason(task as Task<unknown>));
+}
+
+/** Why a done task's signal aborted: its CancelledError, or that it finished. */
+function doneReason(task: Task<unknown>): unknown {
+  if (task.cancelled()) return task._makeCancelledError();
+  return new Error(`${task.toString()} finished`);
+}
+
+/**
+ * `createTask(coro, {signal})`: an abort cancels the task, with the reason as the
+ * message. The listener goes when the task is done, so a long-lived signal shared by
+ * many tasks does not collect one listener per task for ever.
+ */
+function cancelOnAbort(task: Task<unknown>, signal: AbortSignal): void {
+  if (signal.aborted) {
+    task.cancel(abortMessage(signal.reason));
+    return;
+  }
+  const onAbort = (): void => {
+    task.cancel(abortMessage(signal.reason));
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  task.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** The CancelledError message for an abort reason (an Error's message, or the value as text). */
+export function abortMessage(reason: unknown): string {
+  if (reason instanceof Error) return reason.message;
+  return reason === undefined ? 'aborted' : String(reason);
 }
 
 /** Where a task was created (debug mode): the stack without yieldio's own frames. */
