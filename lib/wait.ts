@@ -5,7 +5,8 @@
  * - `waitFor(aw, seconds)`: one awaitable with a deadline; cancels it when time is up.
  * - `wait(futures, {timeout, returnWhen})`: several, until a condition holds; never
  *   cancels and never throws on timeout — it reports what is done and what is not.
- * - `asCompleted(aws, {timeout})`: several, one at a time, in the order they finish.
+ * - `asCompleted(aws, {timeout})`: several, one at a time, in the order they finish —
+ *   their outcomes (plain iteration) or the futures themselves (the async form).
  * - `shield(aw)`: one, protected from the cancellation of the task awaiting it.
  *
  * Each helper only adds done-callbacks and a timer; none of them steps a coroutine or
@@ -13,13 +14,15 @@
  */
 import { _registerAwaits } from './callgraph.ts';
 import { Future } from './futures.ts';
-import { getRunningLoop } from './events.ts';
+import { getRunningLoop, _getRunningLoop } from './events.ts';
 import type { TimerHandle } from './events.ts';
+import type { EventLoop } from './loop.ts';
 import { type Awaitable, ensureFuture } from './tasks.ts';
-import { CancelledError, TimeoutError } from './exceptions.ts';
-import { type Coro, isCoroutine } from './coroutines.ts';
+import { CancelledError, RuntimeError, TimeoutError } from './exceptions.ts';
+import { type Coro, describeValue, isCoroutine } from './coroutines.ts';
 import { withTimeout } from './timeouts.ts';
 import { ValueError } from './locks.ts';
+import { Queue } from './queues.ts';
 
 // ---- waitFor ----
 
@@ -161,96 +164,188 @@ function* waitUntil<F extends Future<unknown>>(set: Set<F>, seconds: number | nu
 // ---- asCompleted ----
 
 export interface AsCompletedOptions {
-  /** Seconds after which the futures not yet handed out throw TimeoutError (null: never). */
+  /**
+   * Seconds after which every await not yet answered throws TimeoutError (null: never).
+   * The awaitables themselves are left running.
+   */
   timeout?: number | null;
 }
 
 /**
- * Runs the awaitables concurrently and hands out one future per awaitable; the n-th
- * future settles like the n-th awaitable to finish. After the timeout, the futures not
- * yet settled throw `TimeoutError` (the awaitables themselves are not cancelled).
+ * Runs the awaitables concurrently and lets you take their outcomes in the order they
+ * finish. It has the two forms of CPython 3.13's `as_completed`:
+ *
+ * - **Plain iteration** (`for…of`) hands out one coroutine per awaitable. Awaiting one
+ *   gives the outcome of the next awaitable to finish — whichever it is: the n-th
+ *   coroutine *awaited* gets the n-th outcome, not the outcome of the n-th input, nor of
+ *   the n-th coroutine handed out. Nothing is taken until a coroutine is awaited, so
+ *   coroutines can be collected first and awaited later, or wrapped in tasks and awaited
+ *   concurrently. A failure is thrown by the `yield*` that receives it.
+ * - **The async form** (CPython's `async for`): the returned object's own `next()` is a
+ *   coroutine returning an `IteratorResult` whose value is the *original* Future or Task
+ *   that finished (a coroutine given as input is wrapped in a task, and that task is what
+ *   you get). It never throws the awaitable's error: await the future to see it. Use the
+ *   loop idiom below, `forEach()`, or `toAsyncIterable()` for `for await` in async code.
+ *
+ * Both forms share one count: one outcome per distinct awaitable, in all (duplicates
+ * count once). Leaving a loop early and iterating again resumes where it stopped.
+ *
+ * Timeout: after `timeout` seconds, each await still to come (or waiting) throws
+ * `TimeoutError` — once the outcomes that had arrived in time are taken. The awaitables
+ * are *not* cancelled: they run on, and you may still await them yourself.
+ *
+ * Misuse throws at the call: a single Future or coroutine, or anything but a Future or
+ * coroutine in the collection, is a TypeError; a Future of another event loop than the
+ * running one is a ValueError (checked before any coroutine is wrapped in a task).
  *
  * @example
+ * // plain iteration: outcomes, fastest first
  * for (const next of asCompleted([fetch(a), fetch(b), fetch(c)], { timeout: 10 })) {
- *   const page = yield* next; // fastest first
+ *   const page = yield* next; // throws the failure, or TimeoutError
  * }
- * @see asyncio `asyncio.as_completed(aws, timeout=None)`
+ * @example
+ * // the async form: the tasks themselves, as they finish
+ * const finished = asCompleted(tasks);
+ * for (let r = yield* finished.next(); !r.done; r = yield* finished.next()) {
+ *   const task = r.value; // one of `tasks`, done
+ *   console.log(task.getName(), task.exception() ?? task.result());
+ * }
+ * @see asyncio `asyncio.as_completed(aws, timeout=None)` — `for f in …` and `async for t in …`
  */
 export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompletedOptions = {}): AsCompleted<T> {
   if (aws instanceof Future || isCoroutine(aws)) {
-    throw new TypeError('asCompleted() expects a collection of awaitables (e.g. an array), not a single one.');
+    throw new TypeError('asCompleted() expects a collection of awaitables (e.g. an array), not a single one: asCompleted([task]).');
   }
   return new AsCompleted(aws, options.timeout ?? null);
 }
 
 /**
- * The iterator `asCompleted()` returns.
+ * What `asCompleted()` returns: iterable (the plain form) and an iterator whose `next()`
+ * is a coroutine (the async form). CPython 3.13's `_AsCompletedIterator`.
+ *
+ * How it works, as in CPython: every child's done-callback puts the child into a
+ * `Queue`; every await — of either form — is one `get()` from it. So outcomes go to
+ * awaits in the order the awaits *begin*, and a cancelled await leaves its outcome in
+ * the queue for the next (Queue.get's own cancellation rule). The timeout puts one
+ * `null` per child still running; the get that finds a `null` throws TimeoutError.
  *
  * Invariants:
- * - `#todo`: the children not yet finished (emptied by the timeout).
- * - `#finished`: children that finished before anyone asked for them, in order.
- * - `#waiting`: futures handed out by `next()` and not yet settled, in order. At most
- *   one of `#finished` and `#waiting` holds live entries at a time.
- * - `#left`: how many more futures `next()` hands out (one per child in all).
- * - RUNNING → TIMED_OUT when the timer fires: every unsettled hand-out, now and later,
- *   throws TimeoutError.
+ * - `#todo`: the children not yet finished that still count; emptied by the timeout.
+ *   A child leaves it exactly once, so each puts exactly one entry in `#done`.
+ * - `#done`: finished children, oldest first, then one `null` per child the timeout
+ *   cut off. Children + nulls = the number of children.
+ * - `#left`: how many awaits may still be handed out, by either form. Entries put in
+ *   `#done` in all equal awaits handed out in all, so every await finds one; an await
+ *   cancelled before its `get()` returned leaves its entry to a later one (or unclaimed).
+ * - `#timer`: armed while children remain and a timeout was given; disarmed when the
+ *   last child finishes.
  */
-export class AsCompleted<T> implements Iterator<Future<T>, undefined> {
-  #state: 'RUNNING' | 'TIMED_OUT' = 'RUNNING';
+export class AsCompleted<T> implements Iterable<Coro<T>> {
+  readonly #loop: EventLoop;
+  readonly #done = new Queue<Future<T> | null>();
   readonly #todo: Set<Future<T>>;
-  readonly #finished: Future<T>[] = [];
-  readonly #waiting: Future<T>[] = [];
   #left: number;
   #timer: TimerHandle | null = null;
-  readonly #onCompletion = (f: Future<T>): void => this.#deliver(f);
+  readonly #onCompletion = (f: Future<T>): void => this.#handleCompletion(f);
 
   /** Use `asCompleted(aws, {timeout})`. */
   constructor(aws: Iterable<Awaitable<T>>, seconds: number | null) {
-    const loop = getRunningLoop();
-    this.#todo = new Set([...new Set(aws)].map((aw) => ensureFuture(aw, loop)));
+    const unique = [...new Set(aws)];
+    this.#loop = loopFor(unique);
+    this.#todo = new Set(unique.map((aw) => ensureFuture(aw, this.#loop)));
     this.#left = this.#todo.size;
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
-    if (this.#todo.size > 0 && seconds !== null) this.#timer = loop.callLater(seconds, () => this.#onTimeout());
+    if (this.#todo.size > 0 && seconds !== null) this.#timer = this.#loop.callLater(seconds, () => this.#handleTimeout());
   }
 
-  /** A future that settles like the next awaitable to finish. */
-  next(): IteratorResult<Future<T>, undefined> {
-    if (this.#left === 0) return { done: true, value: undefined };
+  /** The loop the children run on (what `toAsyncIterable()` steps the async form on). */
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  /**
+   * The plain form: one coroutine per awaitable, each returning the next outcome.
+   * Returns a fresh view each time, over the same count, so a `for…of` left with
+   * `break` can be resumed by another.
+   */
+  [Symbol.iterator](): Iterator<Coro<T>, undefined> {
+    return {
+      next: () => (this.#take() ? { done: false, value: this.#nextResult() } : { done: true, value: undefined }),
+    };
+  }
+
+  /**
+   * The async form: the next child to finish — the Future or Task itself — or
+   * `{done: true}` once every child was handed out. Throws TimeoutError after the
+   * timeout. asyncio: `_AsCompletedIterator.__anext__`.
+   */
+  *next(): Coro<IteratorResult<Future<T>, undefined>> {
+    if (!this.#take()) return { done: true, value: undefined };
+    return { done: false, value: yield* this.#nextDone() };
+  }
+
+  /** Counts one await handed out; false when all were. */
+  #take(): boolean {
+    if (this.#left === 0) return false;
     this.#left--;
-    const slot = getRunningLoop().createFuture<T>();
-    const ready = this.#finished.shift();
-    if (ready !== undefined) copyOutcome(ready, slot);
-    else if (this.#state === 'TIMED_OUT') slot.setException(new TimeoutError('asCompleted(): the timeout expired'));
-    else this.#waiting.push(slot);
-    return { done: false, value: slot };
+    return true;
   }
 
-  [Symbol.iterator](): this {
-    return this;
+  /** One await of the plain form: the next outcome, thrown if it is a failure. */
+  *#nextResult(): Coro<T> {
+    return (yield* this.#nextDone()).result();
   }
 
-  /** A child finished: settle the oldest hand-out still waiting, or keep it for the next. */
-  #deliver(f: Future<T>): void {
-    // A callback already queued when the timer fired: the timeout has spoken.
-    if (this.#state === 'TIMED_OUT') return;
-    this.#todo.delete(f);
+  /** Waits for the next finished child (in the order the waits began). */
+  *#nextDone(): Coro<Future<T>> {
+    const f = yield* this.#done.get();
+    if (f === null) throw new TimeoutError('asCompleted(): the timeout expired before another awaitable finished');
+    return f;
+  }
+
+  #handleCompletion(f: Future<T>): void {
+    // Not in #todo: the timer fired first while this callback was already queued
+    // (a callback cannot be removed once scheduled); the timeout has spoken for f.
+    if (!this.#todo.delete(f)) return;
+    this.#done.putNowait(f);
     if (this.#todo.size === 0) this.#timer?.cancel();
-    // A hand-out cancelled by its awaiter gives its turn to the next (as a cancelled
-    // Queue.get() in asyncio leaves the item in the queue).
-    let slot = this.#waiting.shift();
-    while (slot !== undefined && slot.done()) slot = this.#waiting.shift();
-    if (slot === undefined) this.#finished.push(f);
-    else copyOutcome(f, slot);
   }
 
-  #onTimeout(): void {
-    this.#state = 'TIMED_OUT';
-    for (const f of this.#todo) f.removeDoneCallback(this.#onCompletion);
+  #handleTimeout(): void {
+    for (const f of this.#todo) {
+      f.removeDoneCallback(this.#onCompletion);
+      this.#done.putNowait(null);
+    }
     this.#todo.clear();
-    for (const slot of this.#waiting.splice(0)) {
-      if (!slot.done()) slot.setException(new TimeoutError('asCompleted(): the timeout expired'));
+  }
+
+  toString(): string {
+    return `<AsCompleted running=${this.#todo.size} ready=${this.#done.qsize()} left=${this.#left}>`;
+  }
+}
+
+/**
+ * The loop `asCompleted()` works on: the running one, else (async code handing tasks
+ * to `toAsyncIterable`) the loop of the futures given. Every input is checked before any
+ * coroutine is wrapped, so a refused call leaves no task behind.
+ */
+function loopFor<T>(aws: Awaitable<T>[]): EventLoop {
+  let loop = _getRunningLoop();
+  for (const aw of aws) {
+    if (aw instanceof Future) {
+      loop ??= aw._loop;
+      if (aw._loop !== loop) {
+        throw new ValueError(`asCompleted(): ${aw.toString()} belongs to a different event loop than ${_getRunningLoop() === null ? 'the other futures given' : 'the running one'}; all of them must belong to one loop.`);
+      }
+    } else if (!isCoroutine(aw)) {
+      const hint = (aw as unknown) instanceof Promise ? ': wrap it with wrapPromise(promise)' : '';
+      throw new TypeError(`asCompleted() expects futures, tasks or coroutines, got ${describeValue(aw)}${hint}.`);
     }
   }
+  if (loop === null) {
+    throw new RuntimeError('asCompleted() of coroutines needs a running event loop: call it from a coroutine inside run(main()).');
+  }
+  return loop;
 }
 
 /** Settles `to` as `from` settled: same result, same error, or cancelled alike. */

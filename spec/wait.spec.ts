@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, asCompleted, shield, wait, waitFor } from '../lib/wait.ts';
-import { createTask, currentTask, sleep } from '../lib/tasks.ts';
+import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, type ReturnWhen, type AsCompleted, asCompleted, shield, wait, waitFor } from '../lib/wait.ts';
+import { Task, allTasks, createTask, currentTask, sleep } from '../lib/tasks.ts';
 import type { Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
-import { CancelledError, TimeoutError } from '../lib/exceptions.ts';
+import { CancelledError, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { ValueError } from '../lib/locks.ts';
-import { collectErrors, runVirtual, thrown, trace, type Trace, caught } from './_support/virtual.ts';
+import { collectErrors, manualLoop, runVirtual, thrown, trace, type Trace, caught } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
 
@@ -299,7 +299,14 @@ test('wait: misuse is refused at the call, with a message saying how to fix it',
 
 // ---- asCompleted ----
 
-test('asCompleted: futures settle in completion order, not argument order', async () => {
+/** Drains the async form: the futures it yields, in order. */
+function* finishedOrder<T>(it: AsCompleted<T>): Coro<Future<T>[]> {
+  const out: Future<T>[] = [];
+  for (let r = yield* it.next(); !r.done; r = yield* it.next()) out.push(r.value);
+  return out;
+}
+
+test('asCompleted, plain: outcomes come in completion order, not argument order', async () => {
   await runVirtual((function* () {
     const log = trace();
     const slow = createTask(after(3, 'slow'));
@@ -309,23 +316,48 @@ test('asCompleted: futures settle in completion order, not argument order', asyn
   })());
 });
 
-test('asCompleted: the futures can be taken all at once and awaited later', async () => {
+test('asCompleted, plain: the first coroutine awaited gets the first outcome, whichever was handed out first', async () => {
   await runVirtual((function* () {
-    const [first, second] = [...asCompleted([after(2, 'b'), after(1, 'a')])];
-    yield* sleep(5);
-    assert.is(yield* second!, 'b');
-    assert.is(yield* first!, 'a');
+    const [first, second] = [...asCompleted([after(1, 'a'), after(2, 'b')])];
+    assert.is(yield* second!, 'a');
+    assert.is(now(), 1);
+    assert.is(yield* first!, 'b');
+    assert.is(now(), 2);
   })());
 });
 
-test('asCompleted: an error or a cancellation surfaces at its turn', async () => {
+test('asCompleted, plain: coroutines taken at once and awaited later still get outcomes in completion order', async () => {
+  await runVirtual((function* () {
+    const [first, second] = [...asCompleted([after(2, 'b'), after(1, 'a')])];
+    yield* sleep(5); // both finished meanwhile; nothing was taken yet
+    assert.is(yield* second!, 'a');
+    assert.is(yield* first!, 'b');
+  })());
+});
+
+test('asCompleted, plain: the coroutines can be awaited concurrently, as tasks', async () => {
+  await runVirtual((function* () {
+    const order = trace();
+    const waiters = [...asCompleted([after(2, 'b'), after(1, 'a')])].map((next, i) =>
+      createTask((function* () {
+        const v = yield* next;
+        order.log(`${i}:${v}@${now()}`);
+        return v;
+      })()));
+    const [done] = yield* wait(waiters);
+    assert.equal(new Set([...done].map((t) => t.result())), new Set(['a', 'b']));
+    // Each waiter began its get() in creation order, so waiter 0 got the first outcome.
+    assert.equal(order.entries, ['0:a@1', '1:b@2']);
+  })());
+});
+
+test('asCompleted, plain: an error or a cancellation is thrown at its turn', async () => {
   await runVirtual((function* () {
     const boom = new Error('boom');
     const victim = createTask(after(10, 'v'));
     getRunningLoop().callLater(2, () => victim.cancel('gone'));
-    const it = asCompleted([failAfter(1, boom), victim, after(3, 'ok')]);
     const results: unknown[] = [];
-    for (const next of it) {
+    for (const next of asCompleted([failAfter(1, boom), victim, after(3, 'ok')])) {
       try {
         results.push(yield* next);
       } catch (err) {
@@ -339,22 +371,89 @@ test('asCompleted: an error or a cancellation surfaces at its turn', async () =>
   })());
 });
 
-test('asCompleted: after the timeout the rest throw TimeoutError; nothing is cancelled', async () => {
+test('asCompleted, plain: an await cancelled while waiting takes nothing — the next await gets the outcome', async () => {
   await runVirtual((function* () {
-    const log = trace();
+    const [first, second] = [...asCompleted([after(1, 'a'), after(2, 'b')])];
+    const doomed = createTask((function* () {
+      return yield* first!;
+    })());
+    yield* sleep(0.5);
+    doomed.cancel();
+    assert.instance(yield* caught(() => doomed), CancelledError);
+    assert.is(yield* second!, 'a');
+  })());
+});
+
+test('asCompleted, async form: yields the original tasks and futures as they finish; coroutines become tasks', async () => {
+  await runVirtual((function* () {
+    const task = createTask(after(3, 'task'));
+    const fut = futureAt(1, 'future');
+    const coro = after(2, 'coro');
+    const got = yield* finishedOrder(asCompleted<string>([task, coro, fut]));
+    assert.is(got.length, 3);
+    assert.is(got[0], fut);
+    assert.instance(got[1], Task);
+    assert.is.not(got[1], coro as unknown);
+    assert.is((got[1] as Task<string>).getCoro(), coro, 'the task wraps the coroutine given');
+    assert.is(got[2], task);
+    assert.equal(got.map((f) => f.result()), ['future', 'coro', 'task']);
+  })());
+});
+
+test('asCompleted, async form: a failed or cancelled child is yielded, not thrown; awaiting it throws', async () => {
+  await runVirtual((function* () {
+    const boom = new Error('boom');
+    const bad = createTask(failAfter(1, boom));
+    const victim = createTask(after(10, 'v'));
+    getRunningLoop().callLater(2, () => victim.cancel());
+    const got = yield* finishedOrder(asCompleted<string>([victim, bad]));
+    assert.equal(got, [bad, victim]);
+    assert.is(yield* caught(() => bad), boom);
+    assert.ok(victim.cancelled());
+  })());
+});
+
+test('asCompleted: after the timeout the awaits still to come throw TimeoutError; nothing is cancelled', async () => {
+  await runVirtual((function* () {
     const slow = createTask(after(10, 'slow'));
+    const slower = createTask(after(20, 'slower'));
     const results: unknown[] = [];
-    for (const next of asCompleted([after(1, 'fast'), slow, after(20, 'slower')], { timeout: 5 })) {
+    for (const next of asCompleted([after(1, 'fast'), slow, slower], { timeout: 5 })) {
       try {
         results.push(yield* next);
       } catch (err) {
         results.push(`${(err as Error).name}@${now()}`);
       }
-      log.log(now());
     }
     assert.equal(results, ['fast', 'TimeoutError@5', 'TimeoutError@5']);
+    assert.not.ok(slow.cancelled() || slower.cancelled());
+    assert.is(yield* slow, 'slow', 'left running: it finishes on its own');
+  })());
+});
+
+test('asCompleted: outcomes that arrived in time are taken before the TimeoutErrors', async () => {
+  await runVirtual((function* () {
+    const it = [...asCompleted([after(10, 'late'), after(1, 'early')], { timeout: 5 })];
+    yield* sleep(6); // the timeout has fired; nobody awaited yet
+    assert.is(yield* it[0]!, 'early');
+    assert.instance(yield* caught(() => it[1]!), TimeoutError);
+    assert.is(now(), 6, 'no wait: the timeout already answered');
+  })());
+});
+
+test('asCompleted, async form: the timeout throws from next(), once per child cut off, then done', async () => {
+  await runVirtual((function* () {
+    const slow = createTask(after(10, 'slow'));
+    const fast = createTask(after(1, 'fast'));
+    const it = asCompleted([slow, createTask(after(20, 'slower')), fast], { timeout: 5 });
+    const r = yield* it.next();
+    assert.equal(r, { done: false, value: fast });
+    for (let i = 0; i < 2; i++) {
+      assert.instance(yield* caught(() => it.next()), TimeoutError);
+      assert.is(now(), 5);
+    }
+    assert.equal(yield* it.next(), { done: true, value: undefined });
     assert.not.ok(slow.cancelled());
-    assert.is(yield* slow, 'slow');
   })());
 });
 
@@ -375,24 +474,114 @@ test('asCompleted: a completion queued just as the timer fires is ignored', asyn
   })());
 });
 
-test('asCompleted: a hand-out cancelled by its awaiter passes its turn to the next', async () => {
+test('asCompleted: inputs already done come first, in input order, on the next iteration', async () => {
   await runVirtual((function* () {
-    const [first, second] = [...asCompleted([after(1, 'a'), after(2, 'b')])];
-    first!.cancel();
-    assert.is(yield* second!, 'a');
+    const doneFut = getRunningLoop().createFuture<string>();
+    doneFut.setResult('future');
+    const doneTask = createTask(after(0, 'task'));
+    yield* sleep(0);
+    yield* sleep(0);
+    assert.ok(doneTask.done());
+    const values: string[] = [];
+    for (const next of asCompleted<string>([after(1, 'later'), doneTask, doneFut])) values.push(yield* next);
+    assert.equal(values, ['task', 'future', 'later']);
+    assert.equal(yield* finishedOrder(asCompleted<string>([doneFut, doneTask])), [doneFut, doneTask]);
+    assert.is(now(), 1);
   })());
 });
 
-test('asCompleted: empty input, duplicates and misuse', async () => {
+test('asCompleted: duplicates count once, futures and coroutine objects alike', async () => {
   await runVirtual((function* () {
-    assert.equal([...asCompleted([])], []);
     const t = createTask(after(1, 'x'));
     const handed = [...asCompleted([t, t])];
     assert.is(handed.length, 1);
     assert.is(yield* handed[0]!, 'x');
-    const err = thrown(() => asCompleted(t as unknown as Future<string>[]));
-    assert.instance(err, TypeError);
-    assert.match((err as Error).message, /not a single one/);
+    const c = after(1, 'ham');
+    const values: string[] = [];
+    for (const next of asCompleted([c, c, after(2, 'spam')])) values.push(yield* next);
+    assert.equal(values, ['ham', 'spam']);
+    assert.equal((yield* finishedOrder(asCompleted([t, t, t]))), [t]);
+  })());
+});
+
+test('asCompleted: empty input — nothing to hand out, in either form, and no timer', async () => {
+  await runVirtual((function* () {
+    assert.equal([...asCompleted([], { timeout: 1 })], []);
+    assert.equal(yield* asCompleted([], { timeout: 1 }).next(), { done: true, value: undefined });
+    assert.is(getRunningLoop()._liveTimerCount(), 0);
+  })());
+});
+
+test('asCompleted: a loop left early resumes where it stopped; both forms share one count', async () => {
+  await runVirtual((function* () {
+    const it = asCompleted([after(1, 0), after(2, 1), after(3, 2), after(4, 3)]);
+    const collected: number[] = [];
+    for (const next of it) {
+      collected.push(yield* next);
+      if (collected.length === 2) break;
+    }
+    for (const next of it) {
+      collected.push(yield* next);
+      break;
+    }
+    const rest = yield* finishedOrder(it);
+    assert.equal([...collected, ...rest.map((f) => f.result())], [0, 1, 2, 3]);
+    assert.equal([...it], []);
+  })());
+});
+
+test('asCompleted: a future of another loop is refused before any coroutine is wrapped', async () => {
+  const other = manualLoop();
+  const foreign = other.createFuture<string>();
+  await runVirtual((function* () {
+    const log = trace();
+    const coro = (function* () {
+      log.log('started');
+      return 'x';
+    })();
+    const err = thrown(() => asCompleted<string>([coro, foreign]));
+    assert.instance(err, ValueError);
+    assert.match((err as Error).message, /different event loop/);
+    yield* sleep(0);
+    assert.equal(log.entries, [], 'the coroutine was not started');
+    assert.is(allTasks().size, 1, 'no task was created');
+  })());
+  other.close();
+});
+
+test('asCompleted: outside a running loop it uses the futures\' loop; coroutines alone need a running loop', () => {
+  const loop = manualLoop();
+  const fut = loop.createFuture<string>();
+  assert.is(asCompleted([fut]).getLoop(), loop);
+  const it = asCompleted([fut]);
+  assert.match(String(it), /<AsCompleted running=1 ready=0 left=1>/);
+  const another = manualLoop();
+  const mixed = thrown(() => asCompleted([fut, another.createFuture<string>()]));
+  assert.instance(mixed, ValueError);
+  assert.match((mixed as Error).message, /different event loop than the other futures given/);
+  another.close();
+  const coro = sleep(0);
+  const err = thrown(() => asCompleted([coro]));
+  assert.instance(err, RuntimeError);
+  assert.match((err as Error).message, /running event loop/);
+  loop.close();
+});
+
+test('asCompleted: misuse is refused at the call, with a message saying how to fix it', async () => {
+  await runVirtual((function* () {
+    const t = createTask(after(1, 'x'));
+    const cases: [() => unknown, RegExp][] = [
+      [() => asCompleted(t as unknown as Future<string>[]), /not a single one/],
+      [() => asCompleted(sleep(1) as unknown as Future<string>[]), /not a single one/],
+      [() => asCompleted([42 as unknown as Future<number>]), /got the number 42/],
+      [() => asCompleted([Promise.resolve(1) as unknown as Future<number>]), /wrapPromise\(promise\)/],
+    ];
+    for (const [call, message] of cases) {
+      const err = thrown(call);
+      assert.instance(err, TypeError);
+      assert.match((err as Error).message, message);
+    }
+    yield* t;
   })());
 });
 
