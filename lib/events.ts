@@ -7,6 +7,7 @@
  */
 import type { EventLoop } from './loop.ts';
 import { RuntimeError } from './exceptions.ts';
+import { CURRENT, Context, EMPTY_MAPPING, type ContextMapping } from './contextvars.ts';
 
 type Callback = (...args: any[]) => void;
 
@@ -21,12 +22,19 @@ export class Handle {
   /** @internal */ _callback: Callback | null;
   /** @internal */ _args: readonly unknown[];
   /** @internal */ readonly _loop: EventLoop;
+  /**
+   * @internal What the callback runs in (contextvars.ts): a snapshot of the context
+   * current at scheduling — its sets are dropped afterwards, as in a copy — or a
+   * Context given with `{context}`, which keeps what the callback sets.
+   */
+  _context: ContextMapping | Context;
   #cancelled = false;
 
-  constructor(callback: Callback, args: readonly unknown[], loop: EventLoop) {
+  constructor(callback: Callback, args: readonly unknown[], loop: EventLoop, context?: Context) {
     this._callback = callback;
     this._args = args;
     this._loop = loop;
+    this._context = context ?? CURRENT.vars;
   }
 
   /** Prevents the callback from running. Does nothing if it already ran. */
@@ -35,6 +43,7 @@ export class Handle {
     this.#cancelled = true;
     this._callback = null;
     this._args = [];
+    this._context = EMPTY_MAPPING;
   }
 
   cancelled(): boolean {
@@ -50,6 +59,19 @@ export class Handle {
   _run(): void {
     const callback = this._callback;
     if (callback === null) return;
+    const context = this._context;
+    if (context instanceof Context) return void context.run(() => this._call(callback));
+    const outer = CURRENT.vars;
+    CURRENT.vars = context;
+    try {
+      this._call(callback);
+    } finally {
+      CURRENT.vars = outer;
+    }
+  }
+
+  /** The call itself (TypeScript-private, not `#`: see the note atop Task in tasks.ts). */
+  private _call(callback: Callback): void {
     try {
       const args = this._args;
       // Spreading an empty array still allocates an iterator; the common cases skip it.
@@ -83,8 +105,8 @@ export class TimerHandle extends Handle {
   /** @internal */ readonly _seq = timerSeq++;
   /** @internal True while the timer sits in the loop's heap. */ _scheduled = true;
 
-  constructor(when: number, callback: Callback, args: readonly unknown[], loop: EventLoop) {
-    super(callback, args, loop);
+  constructor(when: number, callback: Callback, args: readonly unknown[], loop: EventLoop, context?: Context) {
+    super(callback, args, loop, context);
     this._when = when;
   }
 

@@ -59,6 +59,7 @@
 import type { EventLoop } from './loop.ts';
 import { CancelledError, InvalidStateError } from './exceptions.ts';
 import { getRunningLoop } from './events.ts';
+import { CURRENT } from './contextvars.ts';
 
 /**
  * The states of the header's diagram, as data: each state's row maps a call to the state
@@ -349,10 +350,15 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    */
   _runCallback(fn: DoneCallback<any> | Runnable): void {
     if (typeof fn !== 'function') return fn._run();
+    // A callback runs in the context current around the loop; what it sets must not
+    // stay there for every later callback and task (contextvars.ts).
+    const outer = CURRENT.vars;
     try {
       fn(this);
     } catch (err) {
       reportCallbackError(fn, this, err);
+    } finally {
+      CURRENT.vars = outer;
     }
   }
 }
@@ -394,10 +400,13 @@ class DoneCallbackHandle implements Runnable {
   }
 
   _run(): void {
+    const outer = CURRENT.vars; // as in Future._runCallback
     try {
       this.#fn(this.#future);
     } catch (err) {
       reportCallbackError(this.#fn, this.#future, err);
+    } finally {
+      CURRENT.vars = outer;
     }
   }
 

@@ -14,6 +14,7 @@ export { Task, createTask, ensureFuture, currentTask, allTasks, sleep, type Task
 export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './gather.ts';
 export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
 export { run, type RunOptions } from './runners.ts';
+export { ContextVar, Context, Token, copyContext, LookupError, type ContextVarOptions, type CallOptions } from './contextvars.ts';
 export { wrapPromise, toPromise, type PromiseSource, type RunCoroutineOptions } from './promises.ts';
 export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, ValueError, type BarrierState } from './locks.ts';

@@ -28,6 +28,7 @@ import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
 import type { Tracer } from './trace.ts';
 import { _runCoroutine, type RunCoroutineOptions } from './promises.ts';
+import { _takeCallOptions, type CallOptions } from './contextvars.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
 export interface ExceptionContext {
@@ -127,26 +128,35 @@ export class EventLoop {
    * Schedules `fn(...args)` for the next loop iteration, after the callbacks already
    * waiting. asyncio: `loop.call_soon`.
    */
-  callSoon<A extends unknown[]>(fn: (...args: A) => void, ...args: A): Handle {
+  callSoon<A extends unknown[]>(fn: (...args: A) => void, ...args: A): Handle;
+  /** The same, with the callback run in `options.context` (asyncio's `context=`). */
+  callSoon<A extends unknown[]>(fn: (...args: A) => void, ...args: [...A, CallOptions]): Handle;
+  callSoon(fn: (...args: unknown[]) => void, ...args: unknown[]): Handle {
     this.#checkOpen();
     checkCallable(fn, 'callSoon');
-    const handle = new Handle(fn, args, this);
+    const context = args.length > 0 ? _takeCallOptions(args) : undefined;
+    const handle = new Handle(fn, args, this, context);
     this.#ready.push(handle);
     if (!this.#running) this._onWork?.();
     return handle;
   }
 
   /** Schedules `fn(...args)` after `delay` seconds. asyncio: `loop.call_later`. */
-  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => void, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => void, ...args: A): TimerHandle;
+  callLater<A extends unknown[]>(delay: number, fn: (...args: A) => void, ...args: [...A, CallOptions]): TimerHandle;
+  callLater(delay: number, fn: (...args: unknown[]) => void, ...args: unknown[]): TimerHandle {
     return this.callAt(this.time() + delay, fn, ...args);
   }
 
   /** Schedules `fn(...args)` at loop time `when`. asyncio: `loop.call_at`. */
-  callAt<A extends unknown[]>(when: number, fn: (...args: A) => void, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(when: number, fn: (...args: A) => void, ...args: A): TimerHandle;
+  callAt<A extends unknown[]>(when: number, fn: (...args: A) => void, ...args: [...A, CallOptions]): TimerHandle;
+  callAt(when: number, fn: (...args: unknown[]) => void, ...args: unknown[]): TimerHandle {
     this.#checkOpen();
     if (typeof when !== 'number' || Number.isNaN(when)) throw new TypeError(`callAt() needs a numeric deadline, got ${String(when)}.`);
     checkCallable(fn, 'callAt/callLater');
-    const timer = new TimerHandle(when, fn, args, this);
+    const context = args.length > 0 ? _takeCallOptions(args) : undefined;
+    const timer = new TimerHandle(when, fn, args, this, context);
     this.#timers.push(timer);
     if (!this.#running) this._onWork?.();
     return timer;

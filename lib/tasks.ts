@@ -16,6 +16,7 @@ import type { EventLoop } from './loop.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
 import { CancelledError, RuntimeError } from './exceptions.ts';
 import { type Coro, checkCoroutine, describeValue, isCoroutine, sleepZero } from './coroutines.ts';
+import { CURRENT, type Context, type ContextMapping } from './contextvars.ts';
 
 export interface TaskOptions {
   /** The task's name (default `Task-N`). */
@@ -30,6 +31,11 @@ export interface TaskOptions {
    * message; a signal aborted already cancels the task at its first step.
    */
   signal?: AbortSignal;
+  /**
+   * The context the task runs in a copy of (default: a copy of the current one, as
+   * asyncio). CPython runs the task in this very context; see contextvars.ts.
+   */
+  context?: Context;
 }
 
 /**
@@ -104,6 +110,11 @@ export class Task<T = unknown> extends Future<T> {
   #pendingThrow: unknown = undefined;
   /** @internal The future this task waits on, or null. */
   _futWaiter: Future<unknown> | null = null;
+  /**
+   * @internal The task's context (contextvars.ts): a snapshot of its creator's, taken
+   * at creation, swapped in for each step and replaced by what the step set.
+   */
+  _context: ContextMapping;
   /** @internal Links in the loop's list of pending tasks (tasklist.ts). */
   _prevTask: Task<unknown> | null = null;
   /** @internal */ _nextTask: Task<unknown> | null = null;
@@ -114,6 +125,7 @@ export class Task<T = unknown> extends Future<T> {
     super(loop);
     this.#coro = coro;
     this.#name = options?.name ?? ++taskCounter;
+    this._context = options?.context !== undefined ? options.context._vars : CURRENT.vars;
     const ownLoop = this._loop;
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
@@ -257,17 +269,23 @@ export class Task<T = unknown> extends Future<T> {
     const loop = this._loop;
     const previousTask = loop._currentTask;
     loop._currentTask = this as Task<unknown>;
+    // The step runs in the task's context; what it sets stays the task's (contextvars.ts).
+    const outerContext = CURRENT.vars;
+    CURRENT.vars = this._context;
     let result: IteratorResult<unknown, T>;
     try {
       const coro = this.#coro as Coro<T>; // null only once done, and a done task never steps
       result = error === undefined ? coro.next() : coro.throw(error);
     } catch (err) {
       loop._currentTask = previousTask;
+      CURRENT.vars = outerContext;
       AWAITING.value = DONE.value = undefined;
       this._finishWithError(err);
       return;
     }
     loop._currentTask = previousTask;
+    this._context = CURRENT.vars;
+    CURRENT.vars = outerContext;
     // The shared `yield*` results (futures.ts header) have been read: empty them before
     // anything else runs, so that they keep nothing alive. First take the future a
     // `yield*` left in AWAITING, if any.
