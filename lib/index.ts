@@ -16,6 +16,10 @@ export { EventLoop, defaultExceptionHandler, type ExceptionContext, type Excepti
 export { run, type RunOptions } from './runners.ts';
 export { ContextVar, Context, Token, copyContext, LookupError, type ContextVarOptions, type CallOptions } from './contextvars.ts';
 export { wrapPromise, toPromise, type PromiseSource, type RunCoroutineOptions } from './promises.ts';
+export {
+  aiter, toAsyncIterable, forEach, AsyncIterableReader,
+  type CoroIterator, type IterationSource, type ToAsyncIterableOptions,
+} from './iteration.ts';
 export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, ValueError, type BarrierState } from './locks.ts';
 export { Queue, PriorityQueue, LifoQueue, pythonCompare, type PriorityQueueOptions } from './queues.ts';

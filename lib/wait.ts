@@ -23,6 +23,7 @@ import { type Coro, describeValue, isCoroutine } from './coroutines.ts';
 import { withTimeout } from './timeouts.ts';
 import { ValueError } from './locks.ts';
 import { Queue } from './queues.ts';
+import type { CoroIterator } from './iteration.ts';
 
 // ---- waitFor ----
 
@@ -220,8 +221,9 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompleted
 }
 
 /**
- * What `asCompleted()` returns: iterable (the plain form) and an iterator whose `next()`
- * is a coroutine (the async form). CPython 3.13's `_AsCompletedIterator`.
+ * What `asCompleted()` returns: iterable (the plain form) and a `CoroIterator` — an
+ * iterator whose `next()` is a coroutine (the async form, lib/iteration.ts). CPython
+ * 3.13's `_AsCompletedIterator`.
  *
  * How it works, as in CPython: every child's done-callback puts the child into a
  * `Queue`; every await — of either form — is one `get()` from it. So outcomes go to
@@ -240,7 +242,7 @@ export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options: AsCompleted
  * - `#timer`: armed while children remain and a timeout was given; disarmed when the
  *   last child finishes.
  */
-export class AsCompleted<T> implements Iterable<Coro<T>> {
+export class AsCompleted<T> implements Iterable<Coro<T>>, CoroIterator<Future<T>> {
   readonly #loop: EventLoop;
   readonly #done = new Queue<Future<T> | null>();
   readonly #todo: Set<Future<T>>;

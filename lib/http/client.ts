@@ -266,7 +266,7 @@ export class AsyncClient {
    * const r = yield* client.stream('GET', '/big');
    * yield* asyncWith(r, function* () {
    *   const chunks = r.aiterBytes();
-   *   for (let c = yield* chunks.next(); c !== null; c = yield* chunks.next()) total += c.length;
+   *   for (let c = yield* chunks.next(); !c.done; c = yield* chunks.next()) total += c.value.length;
    * });
    */
   *stream(method: string, url: URLInput, options: RequestCallOptions = {}): Coro<Response> {

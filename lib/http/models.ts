@@ -43,6 +43,7 @@
 import { Buffer } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 import type { Coro } from '../coroutines.ts';
+import type { CoroIterator } from '../iteration.ts';
 import {
   HTTPStatusError,
   InvalidURL,
@@ -465,21 +466,31 @@ export interface ResponseStream {
 }
 
 /**
- * Iterating a body with `yield*`: `next()` is a coroutine returning the next piece, or
- * `null` at the end. Written as a `for` loop:
+ * A body read piece by piece: yieldio's iterator protocol (`CoroIterator`, lib/iteration.ts),
+ * so `next()` is a coroutine returning `{done: false, value}` for each piece and
+ * `{done: true}` at the end. Read it in a coroutine with a `for` loop or `forEach`, or
+ * hand it to async code with `toAsyncIterable` for `for await`:
  *
  * ```ts
  * const chunks = response.aiterBytes();
- * for (let chunk = yield* chunks.next(); chunk !== null; chunk = yield* chunks.next()) {
- *   handle(chunk);
- * }
+ * for (let r = yield* chunks.next(); !r.done; r = yield* chunks.next()) handle(r.value);
+ * yield* forEach(response.aiterText(), function* (text) { out += text; });
+ * for await (const chunk of toAsyncIterable(response.aiterBytes())) file.write(chunk);
  * ```
  *
- * (A JS `for…of` cannot suspend on a coroutine, and `for await` would mean Promises;
- * this is the generator-world equivalent of httpx's `async for chunk in response.aiter_bytes()`.)
+ * `return()` stops reading: it closes the response, as `aclose()` does (a body not
+ * read to the end closes its connection: it cannot be reused with unread bytes on it).
+ * `forEach` and `for await` call it when left early. This is httpx's
+ * `async for chunk in response.aiter_bytes()`, with the closing of `async with client.stream(…)`.
  */
-export interface BodyIterator<T> {
-  next(): Coro<T | null>;
+export interface BodyIterator<T> extends CoroIterator<T> {
+  next(): Coro<IteratorResult<T, undefined>>;
+  return(): Coro<IteratorResult<T, undefined>>;
+}
+
+/** The end of a body iteration. */
+function bodyEnd(): IteratorReturnResult<undefined> {
+  return { done: true, value: undefined };
 }
 
 /** What the connection that served a response says about itself. httpx: `response.extensions`. */
@@ -710,8 +721,8 @@ export class Response {
    *
    * @example
    * const chunks = response.aiterBytes();
-   * for (let chunk = yield* chunks.next(); chunk !== null; chunk = yield* chunks.next()) {
-   *   file.write(chunk);
+   * for (let r = yield* chunks.next(); !r.done; r = yield* chunks.next()) {
+   *   file.write(r.value);
    * }
    */
   aiterBytes(): BodyIterator<Uint8Array> {
@@ -724,6 +735,10 @@ export class Response {
   /**
    * The body as text, in pieces (UTF-8 sequences split across pieces are decoded
    * whole). httpx: `response.aiter_text()`.
+   *
+   * @example
+   * let text = '';
+   * yield* forEach(response.aiterText(), function* (piece) { text += piece; });
    */
   aiterText(): BodyIterator<string> {
     return new TextIterator(this.aiterBytes(), this.charsetEncoding);
@@ -808,10 +823,14 @@ class ContentIterator implements BodyIterator<Uint8Array> {
   constructor(content: Uint8Array) {
     this.#content = content.length > 0 ? content : null;
   }
-  *next(): Coro<Uint8Array | null> {
+  *next(): Coro<IteratorResult<Uint8Array, undefined>> {
     const c = this.#content;
     this.#content = null;
-    return c;
+    return c === null ? bodyEnd() : { done: false, value: c };
+  }
+  *return(): Coro<IteratorResult<Uint8Array, undefined>> {
+    this.#content = null; // the body is in memory: nothing to release
+    return bodyEnd();
   }
 }
 
@@ -820,8 +839,13 @@ class StreamIterator implements BodyIterator<Uint8Array> {
   constructor(response: Response) {
     this.#response = response;
   }
-  next(): Coro<Uint8Array | null> {
-    return this.#response._readChunk();
+  *next(): Coro<IteratorResult<Uint8Array, undefined>> {
+    const chunk = yield* this.#response._readChunk();
+    return chunk === null ? bodyEnd() : { done: false, value: chunk };
+  }
+  *return(): Coro<IteratorResult<Uint8Array, undefined>> {
+    yield* this.#response.aclose();
+    return bodyEnd();
   }
 }
 
@@ -833,18 +857,23 @@ class TextIterator implements BodyIterator<string> {
     this.#bytes = bytes;
     this.#decoder = new TextDecoder(textDecoderLabel(charset));
   }
-  *next(): Coro<string | null> {
+  *next(): Coro<IteratorResult<string, undefined>> {
     while (!this.#done) {
-      const chunk = yield* this.#bytes.next();
-      if (chunk === null) {
+      const r = yield* this.#bytes.next();
+      if (r.done) {
         this.#done = true;
         const tail = this.#decoder.decode();
-        return tail.length > 0 ? tail : null;
+        return tail.length > 0 ? { done: false, value: tail } : bodyEnd();
       }
-      const text = this.#decoder.decode(chunk, { stream: true });
-      if (text.length > 0) return text;
+      const text = this.#decoder.decode(r.value, { stream: true });
+      if (text.length > 0) return { done: false, value: text };
     }
-    return null;
+    return bodyEnd();
+  }
+  *return(): Coro<IteratorResult<string, undefined>> {
+    this.#done = true;
+    yield* this.#bytes.return();
+    return bodyEnd();
   }
 }
 

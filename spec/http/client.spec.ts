@@ -215,17 +215,17 @@ test('stream(): the body in pieces with aiterBytes, and aiterText', async () => 
     assert.throws(() => r.content, /has not been read/);
     const chunks = r.aiterBytes();
     const pieces: string[] = [];
-    for (let c = yield* chunks.next(); c !== null; c = yield* chunks.next()) pieces.push(Buffer.from(c).toString('latin1'));
+    for (let c = yield* chunks.next(); !c.done; c = yield* chunks.next()) pieces.push(Buffer.from(c.value).toString('latin1'));
     assert.equal(pieces.join(''), 'ab\xc3\xa9cde');
     assert.is(r.numBytesDownloaded, 7);
-    assert.is(yield* chunks.next(), null);
+    assert.equal(yield* chunks.next(), { done: true, value: undefined });
     assert.throws(() => r.aiterBytes(), (e: unknown) => e instanceof StreamConsumed);
     yield* r.aclose();
 
     const t = yield* client.stream('GET', '/');
     const texts = t.aiterText();
     let text = '';
-    for (let s = yield* texts.next(); s !== null; s = yield* texts.next()) text += s;
+    for (let s = yield* texts.next(); !s.done; s = yield* texts.next()) text += s.value;
     assert.is(text, 'abécde');
 
     const whole = yield* client.stream('GET', '/');
@@ -243,7 +243,7 @@ test('a read error while streaming closes the response', async () => {
   await inLoop({ baseUrl: `http://127.0.0.1:${server.port}`, timeout: { read: 0.03 } }, function* (client) {
     const r = yield* client.stream('GET', '/');
     const chunks = r.aiterBytes();
-    assert.is((yield* chunks.next())!.length, 3);
+    assert.is((yield* chunks.next()).value!.length, 3);
     try {
       yield* chunks.next();
       assert.unreachable();
@@ -251,7 +251,7 @@ test('a read error while streaming closes the response', async () => {
       assert.instance(err, ReadTimeout);
     }
     assert.is(r.bodyState, 'CLOSED');
-    assert.is(yield* chunks.next(), null);
+    assert.equal(yield* chunks.next(), { done: true, value: undefined });
   });
   await server.close();
 });

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, type Coro } from '../../lib/index.ts';
+import { forEach } from '../../lib/iteration.ts';
 import {
   DEFAULT_TIMEOUTS,
   JoinedURL,
@@ -196,8 +197,8 @@ test('Response body states: STREAMING → ITERATING → CLOSED; aread concatenat
     assert.is(r.bodyState, 'READ');
     assert.is(r.numBytesDownloaded, 4);
     const again = r.aiterBytes();
-    assert.is(Buffer.from((yield* again.next())!).toString(), 'abcd');
-    assert.is(yield* again.next(), null);
+    assert.is(Buffer.from((yield* again.next()).value!).toString(), 'abcd');
+    assert.equal(yield* again.next(), { done: true, value: undefined });
     yield* r.aclose();
     assert.is(s.closed, 0);
 
@@ -206,7 +207,7 @@ test('Response body states: STREAMING → ITERATING → CLOSED; aread concatenat
     const none = new Response(200, { stream: pieces([]) });
     assert.is((yield* none.aread()).length, 0);
     const emptyIter = new Response(204).aiterBytes();
-    assert.is(yield* emptyIter.next(), null);
+    assert.equal(yield* emptyIter.next(), { done: true, value: undefined });
 
     const closedEarly = pieces(['x', 'y']);
     const c = new Response(200, { stream: closedEarly });
@@ -265,12 +266,49 @@ test('aiterText decodes UTF-8 split across pieces', async () => {
     const r = new Response(200, { stream: s, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
     const texts = r.aiterText();
     const out: string[] = [];
-    for (let t = yield* texts.next(); t !== null; t = yield* texts.next()) out.push(t);
+    for (let t = yield* texts.next(); !t.done; t = yield* texts.next()) out.push(t.value);
     assert.is(out.join(''), 'é€');
-    assert.is(yield* texts.next(), null);
+    assert.equal(yield* texts.next(), { done: true, value: undefined });
     const bad = new Response(200, { content: Buffer.from([0xc3]), headers: { 'Content-Type': 'text/plain; charset=bogus' } });
     const t2 = bad.aiterText();
-    assert.is(yield* t2.next(), '\ufffd');
+    assert.equal(yield* t2.next(), { done: false, value: '\ufffd' });
+  })());
+});
+
+test('body iterators speak the CoroIterator protocol: return() closes the response, forEach reads them', async () => {
+  await run((function* () {
+    const s = pieces(['ab', 'cd', 'ef']);
+    const r = new Response(200, { stream: s });
+    const it = r.aiterBytes();
+    assert.equal(Buffer.from((yield* it.next()).value!).toString(), 'ab');
+    assert.equal(yield* it.return(), { done: true, value: undefined });
+    assert.is(s.closed, 1, 'unread bytes: the stream (and its connection) is closed');
+    assert.is(r.bodyState, 'CLOSED');
+    assert.equal(yield* it.next(), { done: true, value: undefined });
+    yield* it.return();
+    assert.is(s.closed, 1, 'idempotent');
+
+    const t = new Response(200, { stream: pieces(['x', 'y']), headers: { 'Content-Type': 'text/plain' } });
+    const texts = t.aiterText();
+    assert.equal(yield* texts.next(), { done: false, value: 'x' });
+    yield* texts.return();
+    assert.is(t.bodyState, 'CLOSED');
+    assert.equal(yield* texts.next(), { done: true, value: undefined });
+
+    const whole = new Response(200, { content: 'in memory' });
+    const content = whole.aiterBytes();
+    yield* content.return();
+    assert.equal(yield* content.next(), { done: true, value: undefined });
+    assert.is(whole.text, 'in memory', 'a body in memory stays readable');
+
+    const seen: string[] = [];
+    const f = new Response(200, { stream: pieces(['1', '2', '3']) });
+    yield* forEach(f.aiterText(), function* (piece) {
+      seen.push(piece);
+      if (piece === '2') return false;
+    });
+    assert.equal(seen, ['1', '2']);
+    assert.is(f.bodyState, 'CLOSED', 'stopping early closed the response');
   })());
 });
 

@@ -309,7 +309,7 @@ const stages: Stage[] = [
       createTask((function* () {
         const r = yield* client.stream('GET', '/');
         const chunks = r.aiterBytes();
-        for (let c = yield* chunks.next(); c !== null; c = yield* chunks.next());
+        for (let c = yield* chunks.next(); !c.done; c = yield* chunks.next());
       })()),
     reached: (server) => server.connections.length === 1,
   },
