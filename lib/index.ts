@@ -27,6 +27,7 @@ export {
   StreamReader, StreamWriter, Server, openConnection, startServer, ConnectionResetError, DEFAULT_LIMIT,
   type OpenConnectionOptions, type StartServerOptions, type ClientConnectedHandler, type ExtraInfoName, type FlowControlled,
 } from './streams.ts';
+export { openReadable, openWritable, openDuplex, type OpenReadableOptions } from './nodestreams.ts';
 export { Timeout, timeout, timeoutAt, withTimeout, type TimeoutState } from './timeouts.ts';
 export { TaskGroup, type TaskGroupState, type AbortReason } from './taskgroups.ts';
 export {

@@ -38,6 +38,9 @@
  * on a socket is therefore never called deadlocked, and a reader fed by hand (no
  * socket) does not count: waiting on it is waiting on other tasks.
  *
+ * Any other Node stream (a pipe, a file, a PassThrough) gets the same reader and writer
+ * through openReadable, openWritable and openDuplex, in nodestreams.ts.
+ *
  * ## The receive buffer: a list of chunks, not one growing array
  *
  * Node hands the socket's bytes over in chunks (fresh Buffers it never reuses). The
@@ -68,6 +71,7 @@
 import { Buffer } from 'node:buffer';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { Writable } from 'node:stream';
 import type { Coro } from './coroutines.ts';
 import type { EventLoop } from './loop.ts';
 import type { Future } from './futures.ts';
@@ -477,6 +481,9 @@ export class StreamReader {
    * restored in `finally`, however the wait ends — cancellation included.
    */
   *#waitForData(funcName: string): Coro<void> {
+    // An error that came with the data that woke the last wait (same Node tick, no
+    // waiter to receive it) is thrown now: nothing would wake this wait any more.
+    if (this.#exception !== null) throw this.#exception;
     if (this.#waiter !== null) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data: a StreamReader has one reader at a time.`);
     }
@@ -527,7 +534,36 @@ export class StreamReader {
 // StreamProtocol: the socket's listeners (asyncio's StreamReaderProtocol)
 // ---------------------------------------------------------------------------------
 
-type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSED';
+/** A connection's state, as its protocol sees it (see _StreamProtocol). */
+export type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSED';
+
+/**
+ * What a StreamWriter writes through: the layer below it, as asyncio's transport and
+ * protocol are below its StreamWriter. A socket's is `_StreamProtocol` (next); any other
+ * Node Writable's is in nodestreams.ts. The writer keeps its own states (closing, EOF
+ * written) and asks this layer only for what differs between the two.
+ * @internal
+ */
+export interface _WriteProtocol<T extends Writable> {
+  /** The Writable the bytes go to: a connection's socket, or any Node Writable (a pipe). */
+  readonly socket: T;
+  /** CLOSED once the stream takes no more bytes. */
+  readonly state: ConnectionState;
+  /** The first error the stream reported (null: none); writes, drains and waitClosed throw it. */
+  readonly error: unknown;
+  /** What toString calls it: 'tcp', 'tls', 'pipe'… */
+  readonly kind: string;
+  /** Null if writeEof() is supported; else the RuntimeError's message saying why not. */
+  readonly writeEofRefusal: string | null;
+  /** Shuts the write side once what was written is sent (writeEof). */
+  shutWrite(): void;
+  /** Closes once what was written is sent (close). */
+  close(): void;
+  drain(): Coro<void>;
+  waitClosed(): Coro<void>;
+  /** getExtraInfo's answer for `name`: null or undefined if it has none. */
+  extraInfo(name: string): unknown;
+}
 
 /**
  * Listens to one socket for its whole life and turns its events into reader calls and
@@ -545,7 +581,7 @@ type ConnectionState = 'CONNECTING' | 'OPEN' | 'CLOSED';
  * - Listeners are bound once per connection; no closure is made per chunk.
  * @internal
  */
-export class _StreamProtocol {
+export class _StreamProtocol implements _WriteProtocol<net.Socket> {
   state: ConnectionState;
   error: unknown = null;
   readonly socket: net.Socket;
@@ -580,6 +616,36 @@ export class _StreamProtocol {
 
   get sockname(): [string, number] | null {
     return this.#sockname;
+  }
+
+  get kind(): string {
+    return this.isTls ? 'tls' : 'tcp';
+  }
+
+  get writeEofRefusal(): string | null {
+    return this.isTls ? 'writeEof() is not supported on TLS connections (canWriteEof() is false).' : null;
+  }
+
+  /** writeEof(): sends FIN after what was written; reading goes on. */
+  shutWrite(): void {
+    this.socket.end();
+  }
+
+  /** close(): what was written is still sent, then the socket is closed. */
+  close(): void {
+    this.socket.destroySoon();
+  }
+
+  /** getExtraInfo(): the socket's names, itself, and for TLS its certificate and cipher. */
+  extraInfo(name: string): unknown {
+    switch (name) {
+      case 'peername': return this.#peername;
+      case 'sockname': return this.#sockname;
+      case 'socket': return this.socket;
+      case 'peercert': return this.isTls ? (this.socket as tls.TLSSocket).getPeerCertificate() : null;
+      case 'cipher': return this.isTls ? (this.socket as tls.TLSSocket).getCipher() : null;
+      default: return null;
+    }
   }
 
   /** openConnection's wait: until connected, or the error (the socket is destroyed on failure). */
@@ -696,8 +762,8 @@ function abortReason(signal: AbortSignal): unknown {
 // StreamWriter
 // ---------------------------------------------------------------------------------
 
-/** What `getExtraInfo()` answers. */
-export type ExtraInfoName = 'peername' | 'sockname' | 'socket' | 'peercert' | 'cipher';
+/** What `getExtraInfo()` answers ('pipe': a writer from openWritable/openDuplex). */
+export type ExtraInfoName = 'peername' | 'sockname' | 'socket' | 'peercert' | 'cipher' | 'pipe';
 
 /**
  * Writes bytes to a connection. asyncio: `asyncio.StreamWriter`.
@@ -711,24 +777,27 @@ export type ExtraInfoName = 'peername' | 'sockname' | 'socket' | 'peercert' | 'c
  *   'close', `protocol.state === 'CLOSED'`). `isClosing()` is true in the last two.
  * - After a connection error (`protocol.error`), write, drain and waitClosed throw it;
  *   after the socket closed without one, write and drain throw ConnectionResetError.
+ * - The writer talks to the stream only through its `_WriteProtocol`: a socket's
+ *   `_StreamProtocol`, or a Node Writable's (openWritable, openDuplex: nodestreams.ts).
  */
-export class StreamWriter {
-  readonly #protocol: _StreamProtocol;
+export class StreamWriter<T extends Writable = net.Socket> {
+  readonly #protocol: _WriteProtocol<T>;
   readonly #reader: StreamReader | null;
   #closing = false;
   #eofWritten = false;
 
-  /** @internal Made by openConnection and startServer. */
-  constructor(protocol: _StreamProtocol, reader: StreamReader | null) {
+  /** @internal Made by openConnection and startServer, and openWritable/openDuplex (nodestreams.ts). */
+  constructor(protocol: _WriteProtocol<T>, reader: StreamReader | null) {
     this.#protocol = protocol;
     this.#reader = reader;
   }
 
   /**
-   * The underlying Node socket (a `tls.TLSSocket` for TLS), for advanced use: socket
-   * options, `destroy()` to abort. asyncio: `writer.transport`.
+   * The underlying Node socket (a `tls.TLSSocket` for TLS), or the Writable given to
+   * openWritable, for advanced use: socket options, `destroy()` to abort.
+   * asyncio: `writer.transport`.
    */
-  get transport(): net.Socket {
+  get transport(): T {
     return this.#protocol.socket;
   }
 
@@ -793,7 +862,7 @@ export class StreamWriter {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    this.#protocol.socket.destroySoon();
+    this.#protocol.close();
   }
 
   /** True once close() was called or the connection closed. asyncio: `is_closing()`. */
@@ -813,9 +882,12 @@ export class StreamWriter {
     yield* this.#protocol.waitClosed();
   }
 
-  /** True if `writeEof()` is supported: plain TCP, not TLS. asyncio: `can_write_eof()`. */
+  /**
+   * True if `writeEof()` is supported: plain TCP, not TLS; any Node Writable but
+   * process.stdout and process.stderr. asyncio: `can_write_eof()`.
+   */
   canWriteEof(): boolean {
-    return !this.#protocol.isTls;
+    return this.#protocol.writeEofRefusal === null;
   }
 
   /**
@@ -828,15 +900,17 @@ export class StreamWriter {
    * @see asyncio `writer.write_eof()`
    */
   writeEof(): void {
-    if (this.#protocol.isTls) throw new RuntimeError('writeEof() is not supported on TLS connections (canWriteEof() is false).');
+    const refusal = this.#protocol.writeEofRefusal;
+    if (refusal !== null) throw new RuntimeError(refusal);
     if (this.#eofWritten || this.#closing) return;
     this.#eofWritten = true;
-    this.#protocol.socket.end();
+    this.#protocol.shutWrite();
   }
 
   /**
    * Information about the connection: `'peername'` and `'sockname'` as
-   * `[address, port]`, `'socket'`, and for TLS `'peercert'` and `'cipher'`;
+   * `[address, port]`, `'socket'`, and for TLS `'peercert'` and `'cipher'`; for a
+   * writer from openWritable or openDuplex, `'pipe'` (the Node stream).
    * `defaultValue` if unavailable.
    *
    * @example
@@ -844,16 +918,7 @@ export class StreamWriter {
    * @see asyncio `writer.get_extra_info(name, default=None)`
    */
   getExtraInfo(name: ExtraInfoName | string, defaultValue: unknown = null): unknown {
-    const protocol = this.#protocol;
-    let value: unknown;
-    switch (name) {
-      case 'peername': value = protocol.peername; break;
-      case 'sockname': value = protocol.sockname; break;
-      case 'socket': value = protocol.socket; break;
-      case 'peercert': value = protocol.isTls ? (protocol.socket as tls.TLSSocket).getPeerCertificate() : null; break;
-      case 'cipher': value = protocol.isTls ? (protocol.socket as tls.TLSSocket).getCipher() : null; break;
-    }
-    return value ?? defaultValue;
+    return this.#protocol.extraInfo(name) ?? defaultValue;
   }
 
   #checkWritable(what: string): void {
@@ -866,7 +931,7 @@ export class StreamWriter {
 
   toString(): string {
     const state = this.#protocol.state === 'CLOSED' ? 'closed' : this.#closing ? 'closing' : 'open';
-    return `<StreamWriter ${state} ${this.#protocol.isTls ? 'tls' : 'tcp'}>`;
+    return `<StreamWriter ${state} ${this.#protocol.kind}>`;
   }
 }
 

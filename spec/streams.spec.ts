@@ -420,6 +420,22 @@ test('setException wakes the waiting read with the error, and every later read t
   });
 });
 
+test('an error set in the same step as the data that woke a read is thrown by the read, not waited past', async () => {
+  await go(function* () {
+    // The waiter is woken by the data and cleared, so setException finds no waiter:
+    // the read, resuming with more to wait for, must throw instead of waiting forever.
+    for (const op of [(r: StreamReader) => r.read(), (r: StreamReader) => r.readexactly(10), (r: StreamReader) => r.readline()]) {
+      const reader = new StreamReader();
+      const waiting = createTask(op(reader));
+      yield* sleep(0);
+      const boom = new Error('boom');
+      reader.feedData(b('part'));
+      reader.setException(boom);
+      assert.is(yield* caught(waiting), boom);
+    }
+  });
+});
+
 test('cancelling a read leaves the reader consistent: the next read gets the data', async () => {
   await go(function* () {
     const reader = new StreamReader();
