@@ -18,6 +18,22 @@ export class CancelledError extends Error {
   }
 }
 
+/**
+ * Ctrl-C: `run()` rejects with it when a SIGINT cancelled the main task and the task
+ * ended cancelled, after every `finally` block ran. `cause` is the main task's
+ * CancelledError. Python's built-in `KeyboardInterrupt` (a BaseException there).
+ *
+ * @example
+ * try { await run(main()); } catch (e) { if (e instanceof KeyboardInterrupt) process.exitCode = 130; else throw e; }
+ * @see asyncio `asyncio.run` / `asyncio.Runner.run` on SIGINT
+ */
+export class KeyboardInterrupt extends Error {
+  override name = 'KeyboardInterrupt';
+  constructor(message = 'interrupted by SIGINT (Ctrl-C): the main task was cancelled and has cleaned up', options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** A deadline passed (`timeout()`, `waitFor()`, `asCompleted()`). asyncio: `TimeoutError`. */
 export class TimeoutError extends Error {
   override name = 'TimeoutError';

@@ -7,13 +7,15 @@ export { isCoroutine, isCoroutineFunction } from './coroutines.ts';
 export {
   CancelledError, TimeoutError, InvalidStateError, QueueEmpty, QueueFull, QueueShutDown,
   BrokenBarrierError, IncompleteReadError, LimitOverrunError, ExceptionGroup, RuntimeError, DeadlockError,
+  KeyboardInterrupt,
 } from './exceptions.ts';
 export { Handle, TimerHandle, getRunningLoop } from './events.ts';
 export { Future, isFuture, type FutureState, type DoneCallback } from './futures.ts';
 export { Task, createTask, ensureFuture, currentTask, allTasks, sleep, type TaskOptions, type Awaitable } from './tasks.ts';
 export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './gather.ts';
 export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
-export { run, type RunOptions } from './runners.ts';
+export { run, Runner, type RunOptions, type RunnerOptions, type RunnerRunOptions, type RunnerState } from './runners.ts';
+export { type SignalName } from './signals.ts';
 export { ContextVar, Context, Token, copyContext, LookupError, type ContextVarOptions, type CallOptions } from './contextvars.ts';
 export { wrapPromise, toPromise, type PromiseSource, type RunCoroutineOptions } from './promises.ts';
 export {

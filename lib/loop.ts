@@ -28,6 +28,7 @@ import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
 import type { Tracer } from './trace.ts';
 import { _runCoroutine, type RunCoroutineOptions } from './promises.ts';
+import { _addSignalHandler, _removeSignalHandler, type SignalName } from './signals.ts';
 import { _takeCallOptions, type CallOptions } from './contextvars.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
@@ -195,6 +196,35 @@ export class EventLoop {
    */
   setTaskFactory(factory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null): void {
     this._taskFactory = factory;
+  }
+
+  /**
+   * Calls `fn(...args)` as a loop callback (`callSoon`, never inside the signal) each
+   * time the process receives `sig`; a second handler for the same signal replaces the
+   * first. While a loop has a handler the process stays up and Node's default action
+   * for that signal (e.g. exiting on SIGTERM) is off; `removeSignalHandler` and the end
+   * of `run()` restore it. A SIGINT handler takes Ctrl-C over from `run()` (lib/signals.ts).
+   *
+   * @example
+   * const stop = loop.createFuture<void>();
+   * loop.addSignalHandler('SIGTERM', () => stop.done() || stop.setResult());
+   * yield* stop;
+   * @see asyncio `loop.add_signal_handler(sig, callback, *args)`
+   */
+  addSignalHandler<A extends unknown[]>(sig: SignalName, fn: (...args: A) => void, ...args: A): void {
+    _addSignalHandler(this, sig, fn, args);
+  }
+
+  /**
+   * Removes the handler for `sig`, giving the signal its default action back; false if
+   * there was none.
+   *
+   * @example
+   * loop.removeSignalHandler('SIGTERM'); // true: a SIGTERM now ends the process again
+   * @see asyncio `loop.remove_signal_handler(sig)`
+   */
+  removeSignalHandler(sig: SignalName): boolean {
+    return _removeSignalHandler(this, sig);
   }
 
   setDebug(enabled: boolean): void {
