@@ -28,7 +28,7 @@ import { TaskList } from './tasklist.ts';
 import type { Coro } from './coroutines.ts';
 import type { Tracer } from './trace.ts';
 import { _runCoroutine, type RunCoroutineOptions } from './promises.ts';
-import { _addSignalHandler, _removeSignalHandler, type SignalName } from './signals.ts';
+import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers, type SignalName } from './signals.ts';
 import { _takeCallOptions, type CallOptions } from './contextvars.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
@@ -61,13 +61,15 @@ interface Unretrieved {
   readonly sourceTraceback: string | undefined;
 }
 
-/** Debug mode: a client or server not closed yet; see `_registerResource`. */
+/** A client, server or outside wait not closed yet; see `_registerResource`. */
 interface OpenResource {
   readonly kind: string;
-  /** `new Error().stack` taken when it was made. */
+  /** `new Error().stack` taken when it was made (debug mode), or ''. */
   readonly stack: string;
   /** What it still holds, for the report ("2 connections still open"), or null. */
   readonly detail: (() => string | null) | undefined;
+  /** Closes it at once (called with the object as `this`), so that it keeps nothing of the process alive. */
+  readonly close: ((this: object) => void) | undefined;
 }
 
 /** A cancelled timer stays in the heap until popped; sweep when they are the majority. */
@@ -96,7 +98,7 @@ export class EventLoop {
   /** @internal True in debug mode: futures report where tasks suspend. */
   _recordAwaitSites = false;
   #finalizer = new FinalizationRegistry<Unretrieved>((record) => this.#reportUnretrieved(record));
-  /** Debug mode: clients and servers made during the run and not closed yet. */
+  /** Clients, servers and outside waits of this loop not closed yet (`_closeLeftovers`). */
   #openResources = new Map<object, OpenResource>();
 
   /** Callbacks slower than this (seconds) are reported in debug mode. */
@@ -266,9 +268,14 @@ export class EventLoop {
     return this.#running;
   }
 
-  /** Closes the loop: later scheduling is an error. Pending timers are dropped. */
+  /**
+   * Closes the loop: later scheduling is an error. Pending timers are dropped and
+   * signal handlers removed (as asyncio's unix loop does in `close()`), so nothing of
+   * the loop keeps the process alive.
+   */
   close(): void {
     if (this.#running) throw new RuntimeError('close() of a running event loop.');
+    _removeAllSignalHandlers(this);
     this.#closed = true;
     this.#ready.clear();
     this.#timers.filter(() => false);
@@ -449,13 +456,15 @@ export class EventLoop {
   }
 
   /**
-   * @internal Debug mode: `obj` (an AsyncClient, a Server) holds sockets and must be
-   * closed before run() ends; `_reportLeaks` names those that were not, with where they
-   * were made. asyncio leaves this to `ResourceWarning` from `__del__`; a JS object has
-   * no destructor that is sure to run, so the runner asks at the end instead.
+   * @internal `obj` (an AsyncClient, a Server, a wrapPromise wait) belongs to this loop
+   * and must be closed before its run() ends; `_closeLeftovers` closes and names those
+   * that were not. asyncio leaves this to `ResourceWarning` from `__del__`; a JS object
+   * has no destructor that is sure to run, and a forgotten server would keep the
+   * process alive for ever, so the runner asks at the end instead. `stack` is where it
+   * was made, in debug mode ('' otherwise: a stack costs microseconds).
    */
-  _registerResource(obj: object, kind: string, stack: string, detail?: () => string | null): void {
-    this.#openResources.set(obj, { kind, stack, detail });
+  _registerResource<O extends object>(obj: O, kind: string, stack: string, detail?: () => string | null, close?: (this: O) => void): void {
+    this.#openResources.set(obj, { kind, stack, detail, close: close as ((this: object) => void) | undefined });
   }
 
   /** @internal `obj` was closed: nothing to report. */
@@ -463,17 +472,25 @@ export class EventLoop {
     this.#openResources.delete(obj);
   }
 
-  /** @internal Reports every resource never closed (run() calls this at the end, in debug mode). */
-  _reportLeaks(): void {
-    for (const resource of this.#openResources.values()) {
+  /**
+   * @internal run() is ending: every resource still open is reported once through the
+   * exception handler — what it was, what it still held and, in debug mode, where it
+   * was made — and closed, so that nothing of this loop outlives it.
+   */
+  _closeLeftovers(): void {
+    const leftovers = [...this.#openResources];
+    this.#openResources.clear();
+    for (const [obj, resource] of leftovers) {
       const detail = resource.detail?.() ?? null;
-      const [site, ...frames] = callerFrames(resource.stack);
+      const [site, ...frames] = resource.stack === '' ? [] : callerFrames(resource.stack);
+      const where = site === undefined ? '' : ` created at ${site}`;
+      const closed = resource.close === undefined ? '' : '; closed at the end of run()';
       this.callExceptionHandler({
-        message: `${resource.kind} created at ${site ?? '(unknown)'} was never closed${detail === null ? '' : ` (${detail})`}` +
+        message: `${resource.kind}${where} was never closed${detail === null ? '' : ` (${detail})`}${closed}` +
           (frames.length > 0 ? `\n${frames.map((f) => `    at ${f}`).join('\n')}` : ''),
       });
+      resource.close?.call(obj);
     }
-    this.#openResources.clear();
   }
 
   /** @internal The live timers, for deadlock reports. */

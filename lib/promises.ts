@@ -55,6 +55,9 @@ export class _PromiseFuture<T> extends Future<T> {
     super(loop);
     this.#controller = controller;
     loop._ioRef();
+    // Still pending when run() ends (never awaited: a task awaiting it is cancelled at
+    // shutdown, which cancels it): reported and cancelled, which aborts its signal.
+    loop._registerResource(this, 'a wrapPromise() wait nobody awaited', '', undefined, closeAtExit);
   }
 
   /** The Promise settled: pass its outcome on, unless the future was cancelled first. */
@@ -82,6 +85,7 @@ export class _PromiseFuture<T> extends Future<T> {
     if (!this.#counted) return false;
     this.#counted = false;
     this._loop._ioUnref();
+    this._loop._resourceClosed(this);
     return true;
   }
 
@@ -131,6 +135,11 @@ export function wrapPromise<T>(source: PromiseSource<T>, loop: EventLoop = getRu
   const fut = new _PromiseFuture<Awaited<T>>(loop, null);
   follow(source, fut);
   return fut;
+}
+
+/** `_closeLeftovers` calls this with the future as `this`. */
+function closeAtExit(this: _PromiseFuture<unknown>): void {
+  this.cancel('run() ended before the Promise settled');
 }
 
 function follow<T>(promise: PromiseLike<T>, fut: _PromiseFuture<Awaited<T>>): void {

@@ -43,7 +43,7 @@ import type { Future } from './futures.ts';
 import type { Task } from './tasks.ts';
 import { gather } from './gather.ts';
 import { describeWaits } from './report.ts';
-import { _hasSignalHandler, _listenForInterrupts, _removeAllSignalHandlers, type InterruptResponse } from './signals.ts';
+import { _hasSignalHandler, _listenForInterrupts, type InterruptResponse } from './signals.ts';
 import type { TraceRecorder } from './trace.ts';
 
 /** The options of `new Runner(options)`: the loop's, and how the runner treats it. */
@@ -300,10 +300,9 @@ export class Runner implements AsyncDisposable {
     try {
       await this.#cancelAllTasks(loop);
     } finally {
-      loop._reportLeaks(); // clients and servers never closed
+      loop._closeLeftovers(); // clients, servers and Promise waits never closed
       loop._reportAllUnretrieved();
-      _removeAllSignalHandlers(loop);
-      loop.close();
+      loop.close(); // removes the signal handlers too
       this.#state = 'CLOSED';
     }
   }

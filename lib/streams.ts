@@ -745,6 +745,12 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
   };
 }
 
+/** What run() does to a server left open when it ends: stop listening, drop every connection. */
+function closeAtExit(this: Server): void {
+  this.close();
+  this.abortClients();
+}
+
 /** Completes every pending future of `list` (with `error` if non-null). */
 function settleAll(list: Future<void>[], error: unknown): void {
   for (const fut of list) {
@@ -1035,8 +1041,9 @@ export class Server {
       : net.createServer({ allowHalfOpen: true, noDelay: true }, this.#onConnection);
     this.#server.on('error', this.#onError);
     this.#server.on('close', this.#onClose);
-    // Debug mode: run() reports a server never closed, with where it was made (loop.ts).
-    if (loop.getDebug()) loop._registerResource(this, 'Server', new Error().stack ?? '', () => this.#leakDetail());
+    // A server never closed would keep the process alive after run(): run() reports it
+    // (with where it was made, in debug mode) and closes it (loop.ts `_closeLeftovers`).
+    loop._registerResource(this, 'Server', loop.getDebug() ? new Error().stack ?? '' : '', () => this.#leakDetail(), closeAtExit);
   }
 
   /** @internal STARTING → SERVING, or the listen error (EADDRINUSE…). */

@@ -450,4 +450,22 @@ test('task.signal: aborted when the task finishes; asked after that, it is abort
   })());
 });
 
+test('wrapPromise: a wait never awaited and still pending when run() ends is reported once and cancelled, which aborts its signal', async () => {
+  const { handler, contexts } = collectErrors();
+  let signal: AbortSignal | null = null;
+  let awaited: AbortSignal | null = null;
+  await run((function* (): Coro<void> {
+    wrapPromise((s) => { signal = s; return new Promise<void>(() => {}); }); // forgotten
+    const waiter = createTask((function* (): Coro<void> {
+      yield* wrapPromise((s) => { awaited = s; return new Promise<void>(() => {}); });
+    })());
+    yield* sleep(0);
+    assert.ok(!waiter.done());
+  })(), { exceptionHandler: handler });
+  // The awaited one was cancelled with its task at shutdown: nothing to report.
+  assert.equal(contexts.map((c) => c.message), ['a wrapPromise() wait nobody awaited was never closed; closed at the end of run()']);
+  assert.ok((signal as unknown as AbortSignal).aborted);
+  assert.ok((awaited as unknown as AbortSignal).aborted);
+});
+
 test.run();

@@ -275,13 +275,14 @@ test('an I/O wait pending is no deadlock: a Node callback can still wake the tas
   assert.is(result, 'from node');
 });
 
-test('debug mode: resources never closed are reported at the end, before unretrieved errors, once', async () => {
+test('debug mode: resources never closed are reported at the end, before unretrieved errors, once, and closed', async () => {
   const { handler, contexts } = collectErrors();
   let loop: EventLoop | null = null;
+  const closedAtExit: unknown[] = [];
+  const widget = { name: 'widget' };
   await runVirtual((function* (): Coro<void> {
     loop = getRunningLoop();
-    const widget = {};
-    loop._registerResource(widget, 'Widget', new Error().stack ?? '', () => '3 parts still held');
+    loop._registerResource(widget, 'Widget', new Error().stack ?? '', () => '3 parts still held', function (this: object) { closedAtExit.push(this); });
     loop._registerResource({}, 'Gadget', 'Error\n    at <no frames>');
     const closed = {};
     loop._registerResource(closed, 'Closed', new Error().stack ?? '');
@@ -290,13 +291,15 @@ test('debug mode: resources never closed are reported at the end, before unretri
     yield* sleep(1);
   })(), { debug: true, exceptionHandler: handler });
   assert.equal(contexts.map((c) => c.message.split('\n')[0]!.replace(/ created at .* was/, ' created at … was')), [
-    'Widget created at … was never closed (3 parts still held)',
+    'Widget created at … was never closed (3 parts still held); closed at the end of run()',
     'Gadget created at … was never closed',
     'Task exception was never retrieved: <Task finished exception=Error: lost name=forgotten>',
   ]);
   assert.match(contexts[0]!.message, /^Widget created at .*runners\.spec\.ts:\d+/);
-  loop!._reportLeaks();
+  assert.equal(closedAtExit, [widget]);
+  loop!._closeLeftovers();
   assert.is(contexts.length, 3, 'reported once: the registry is emptied');
+  assert.is(closedAtExit.length, 1);
 });
 
 // ---- Ctrl-C (SIGINT), in this process ----

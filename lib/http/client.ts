@@ -127,8 +127,14 @@ export class AsyncClient {
   maxRedirects: number;
   readonly transport: AsyncBaseTransport;
   #state: ClientState = 'UNOPENED';
-  /** Debug mode: the loop that reports this client if it is never closed, else null. */
-  #leakCheck: EventLoop | null = null;
+  /**
+   * The loop this client belongs to: the one running where it was made, which closes
+   * and reports it if it is still open when its run() ends; null for a client made
+   * outside any loop, which no run() owns (see the constructor).
+   */
+  #owner: EventLoop | null = null;
+  /** True once the owner's run() ended with the client open and closed it. */
+  #closedAtExit = false;
   /** Joins plain relative paths to `baseUrl` without `new URL` (null without a baseUrl). */
   readonly #joiner: PlainJoiner | null;
 
@@ -143,12 +149,15 @@ export class AsyncClient {
     this.followRedirects = options.followRedirects ?? false;
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     this.transport = options.transport ?? new AsyncHTTPTransport({ limits: options.limits, verify: options.verify });
-    // Debug mode: run() reports a client never closed, with where it was made (loop.ts).
-    // One made before run() has no loop to tell, and is not tracked.
+    // Made inside a run(): that run owns it. If it is still open when the run ends, the
+    // run reports it (with where it was made, in debug mode) and closes its sockets
+    // (loop.ts `_closeLeftovers`). Made outside any run() — a module-level client —
+    // it belongs to no loop and serves successive run()s; its idle keep-alive sockets
+    // never hold the process open (http11.ts `_markIdle`).
     const loop = _getRunningLoop();
-    if (loop !== null && loop.getDebug()) {
-      this.#leakCheck = loop;
-      loop._registerResource(this, 'AsyncClient', new Error().stack ?? '', () => openConnections(this.transport));
+    if (loop !== null) {
+      this.#owner = loop;
+      loop._registerResource(this, 'AsyncClient', loop.getDebug() ? new Error().stack ?? '' : '', () => openConnections(this.transport), closeAtExit);
     }
   }
 
@@ -182,8 +191,23 @@ export class AsyncClient {
   *aclose(): Coro<void> {
     if (this.#state === 'CLOSED') return;
     this.#state = 'CLOSED';
-    this.#leakCheck?._resourceClosed(this);
+    this.#owner?._resourceClosed(this);
     yield* this.transport.aclose();
+  }
+
+  #closedError(): RuntimeError {
+    if (!this.#closedAtExit) return new RuntimeError('cannot send a request: the client has been closed');
+    return new RuntimeError('cannot send a request: this AsyncClient was made inside a run() that has ended, which closed it. ' +
+      'Make one client per run() (asyncWith(new AsyncClient(), ...) inside main), make it outside any run() to share it between run()s, or keep one loop with a Runner.');
+  }
+
+  /** @internal Its run() ended with the client open: close now, without a coroutine. */
+  _closeAtExit(): void {
+    if (this.#state === 'CLOSED') return;
+    this.#state = 'CLOSED';
+    this.#closedAtExit = true;
+    const transport = this.transport as AsyncBaseTransport & { close?: () => void };
+    if (typeof transport.close === 'function') transport.close();
   }
 
   /**
@@ -223,7 +247,7 @@ export class AsyncClient {
    * httpx: `await client.send(request, stream=False, follow_redirects=...)`.
    */
   *send(request: Request, options: SendOptions = {}): Coro<Response> {
-    if (this.#state === 'CLOSED') throw new RuntimeError('cannot send a request: the client has been closed');
+    if (this.#state === 'CLOSED') throw this.#closedError();
     const follow = options.followRedirects ?? this.followRedirects;
     const history: Response[] = [];
     for (;;) {
@@ -337,6 +361,10 @@ export class AsyncClient {
     }
     return new Request(method, url, { headers, content, extensions: request.extensions });
   }
+}
+
+function closeAtExit(this: AsyncClient): void {
+  this._closeAtExit();
 }
 
 /** For the leak report: "2 connections still open" (an AsyncHTTPTransport's), or null. */

@@ -299,7 +299,11 @@ export class HTTP11Connection {
     this.#expectState('ACTIVE', '_markIdle');
     this.#state = 'IDLE';
     this.expiresAt = now + keepaliveExpiry;
-    this.#idleBytesRead = this.#writer!.transport.bytesRead;
+    const socket = this.#writer!.transport;
+    this.#idleBytesRead = socket.bytesRead;
+    // An idle keep-alive socket must not keep the process alive (Node's http.Agent and
+    // undici unref theirs too): a program that forgets aclose() still exits.
+    socket.unref();
   }
 
   /**
@@ -322,6 +326,7 @@ export class HTTP11Connection {
       this.close();
       return false;
     }
+    socket.ref(); // in use again: the response is something to wait for
     this.#state = 'ACTIVE';
     return true;
   }

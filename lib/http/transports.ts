@@ -117,6 +117,11 @@ export class AsyncHTTPTransport implements AsyncBaseTransport {
 
   /** Close every pool and its connections. */
   *aclose(): Coro<void> {
+    this.close();
+  }
+
+  /** The same, without a coroutine: what run() uses for a client left open (client.ts). */
+  close(): void {
     this.#closed = true;
     for (const pool of this.#pools.values()) pool.close();
   }

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
-import { createTask, run, type Coro, type ExceptionContext } from '../../lib/index.ts';
+import { createTask, run, RuntimeError, type Coro, type ExceptionContext } from '../../lib/index.ts';
 import { asyncWith } from '../../lib/contextlib.ts';
 import { AsyncClient, type AsyncClientOptions } from '../../lib/http/client.ts';
 import { Headers } from '../../lib/http/headers.ts';
@@ -449,16 +449,43 @@ test('debug mode: a client closed properly, its responses read, is not reported'
   await server.close();
 });
 
-test('debug off: nothing is recorded, so nothing is reported', async () => {
+test('debug off: a client left open is still reported and closed at the end of run(), without a creation site or lease records', async () => {
   const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
   const url = `http://127.0.0.1:${server.port}/`;
   const { client, reports } = await reportsOf(false, function* (client) {
     yield* client.stream('GET', url); // leased, never read
   });
+  assert.equal(reports, ['AsyncClient was never closed (1 connection still open); closed at the end of run()']);
+  assert.ok(client.isClosed);
+  // A later run() cannot use it, and says why.
+  const err = await run((function* (): Coro<unknown> {
+    try {
+      yield* client.get(url);
+    } catch (e) {
+      return e;
+    }
+    return null;
+  })());
+  assert.instance(err, RuntimeError);
+  assert.match((err as Error).message, /made inside a run\(\) that has ended, which closed it/);
+  await server.close();
+});
+
+test('a client made outside any run() serves successive run()s, reusing its keep-alive connection, and is not reported', async () => {
+  const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
+  const url = `http://127.0.0.1:${server.port}/`;
+  const client = new AsyncClient();
+  const reports: string[] = [];
+  const onReport = { exceptionHandler: (_loop: unknown, context: ExceptionContext) => void reports.push(context.message) };
+  const first = await run((function* (): Coro<unknown> { return (yield* client.get(url)).extensions.connectionId; })(), onReport);
+  const second = await run((function* (): Coro<unknown> {
+    const r = yield* client.get(url);
+    return [r.extensions.connectionId, r.extensions.reused];
+  })(), onReport);
+  assert.equal(second, [first, true]);
   assert.equal(reports, []);
-  // The pool kept no lease records either: its close() has nothing to say.
-  await run(client.aclose(), { exceptionHandler: (_loop, context) => void reports.push(context.message) });
-  assert.equal(reports, []);
+  assert.not.ok(client.isClosed);
+  await run(client.aclose());
   await server.close();
 });
 
@@ -468,7 +495,7 @@ test('debug mode: a client on a MockTransport is reported without a connection c
     new AsyncClient({ transport: new MockTransport(() => new Response(204)) });
   })(), { debug: true, exceptionHandler: (_loop, context) => void reports.push(context.message) });
   assert.is(reports.length, 1);
-  assert.match(reports[0]!, /^AsyncClient created at .*client\.spec\.ts:\d+:\d+\)? was never closed$/m); // no "(… connections)"
+  assert.match(reports[0]!, /^AsyncClient created at .*client\.spec\.ts:\d+:\d+\)? was never closed; closed at the end of run\(\)$/m); // no "(… connections)"
 });
 
 test.run();
