@@ -8,7 +8,7 @@
  *   BENCH_SCALE=0.01 npm run bench -- --report   the same at 1/100 of the counts: a smoke
  *                                         test of the pipeline (don't commit its numbers)
  *
- * Groups: core (yieldio vs native), http (vs undici and node:http), sync (Queue, Lock),
+ * Groups: core (yieldio vs native), border (wrapPromise vs await), http (vs undici and node:http), sync (Queue, Lock),
  * co, effection, cpython (CPython asyncio and uvloop via bench/python/workloads.py).
  *
  * Run it on a quiet machine: the two cores are shared, and another process skews both
@@ -16,6 +16,7 @@
  */
 import os from 'node:os';
 import { benchCore, benchTrace } from './core.ts';
+import { benchBorder } from './border.ts';
 import { benchHttp } from './http.ts';
 import { benchQueue, benchLock } from './locks-queues.ts';
 import { benchCo } from './peers/co.ts';
@@ -27,6 +28,7 @@ import { writeReport } from './report.ts';
 const groups: Record<string, () => Promise<Measurement[]>> = {
   core: () => benchCore(),
   trace: () => benchTrace(),
+  border: () => benchBorder(),
   http: () => benchHttp(),
   sync: async () => {
     const rows: Measurement[] = [];

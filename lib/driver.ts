@@ -18,9 +18,23 @@
  *     - nothing remains, yet the program is not finished: a deadlock. Nothing can ever
  *       wake the pending tasks; the runner is told (`onStuck`) and reports them.
  *
- * States:  IDLE ─wake()─▶ IMMEDIATE ─tick─▶ RUNNING ─▶ IMMEDIATE | TIMER | IDLE
- *          TIMER ─wake()─▶ IMMEDIATE (the timer is cleared); any ─requestStop()─▶ STOPPING
- *          ─next tick─▶ STOPPED (then `onStopped`, outside any loop iteration).
+ * States:  IDLE ─wake()─▶ IMMEDIATE ─tick─▶ RUNNING ─▶ IMMEDIATE | TIMER | IDLE | MICROTASK
+ *          TIMER ─wake()─▶ IMMEDIATE (the timer is cleared); MICROTASK ─resume─▶ RUNNING;
+ *          any ─requestStop()─▶ STOPPING ─next tick─▶ STOPPED (then `onStopped`, outside
+ *          any loop iteration).
+ *
+ * Promises settled during a tick (the MICROTASK state). A coroutine that awaits a
+ * Promise already settled — a cache hit, `Promise.resolve(x)`, an async function that
+ * did not really wait — gets its wake-up from the Promise's reaction, a microtask that
+ * runs only once the tick has returned to Node. Handing back with `setImmediate` then
+ * costs a whole trip through Node's event loop per await (~5 µs: bench/border.ts). So
+ * when a tick runs out of ready work while outside waits are pending and its slice is
+ * not over, it ends with one `queueMicrotask` instead: the reactions queued during the
+ * tick run first, and the tick goes on with whatever they made ready, in the same
+ * slice. The coroutine still resumes in a loop iteration (`runOnce`), never in the
+ * Promise's reaction itself; and the slice still bounds how long the thread is kept,
+ * as it does for a task spinning on `sleep(0)` — sockets are not starved. Nothing
+ * ready after the microtasks: hand back as usual (docs/decisions.md).
  *
  * Why `setImmediate` and not a microtask (`queueMicrotask`) for the hand-back: a
  * microtask runs before Node polls for I/O, so a loop that always has work would
@@ -40,7 +54,8 @@ export const DRIVER_TRANSITIONS = {
   IDLE: { wake: 'IMMEDIATE', requestStop: 'STOPPING' },
   IMMEDIATE: { tick: 'RUNNING', requestStop: 'STOPPING' },
   TIMER: { tick: 'RUNNING', wake: 'IMMEDIATE', requestStop: 'STOPPING' },
-  RUNNING: { readyLeft: 'IMMEDIATE', onlyTimersLeft: 'TIMER', onlyIoOrStuck: 'IDLE', requestStop: 'STOPPING' },
+  RUNNING: { readyLeft: 'IMMEDIATE', onlyTimersLeft: 'TIMER', onlyIoOrStuck: 'IDLE', outsideWaitsInSlice: 'MICROTASK', requestStop: 'STOPPING' },
+  MICROTASK: { resume: 'RUNNING', requestStop: 'STOPPING' },
   STOPPING: { tick: 'STOPPED' },
   STOPPED: {},
 } as const;
@@ -49,6 +64,9 @@ export type DriverState = keyof typeof DRIVER_TRANSITIONS;
 
 /** The longest a tick keeps the thread before handing back to Node (ms). */
 export const TIME_SLICE_MS = 5;
+
+/** A settled Promise: `.then(fn)` queues `fn` as a microtask — cheaper than queueMicrotask, which makes an AsyncResource per call (bench/border.ts). */
+const RESOLVED = Promise.resolve();
 
 /**
  * Reading the clock costs ~25 ns, as much as a task switch; so the slice is checked
@@ -75,6 +93,8 @@ export class Driver {
   readonly #loop: EventLoop;
   readonly #hooks: DriverHooks;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the current tick's slice ends (performance.now() ms). */
+  #sliceEnd = 0;
   /** Node ticks so far (a spec checks CPU-only switching does not return to Node each time). */
   ticks = 0;
 
@@ -120,18 +140,42 @@ export class Driver {
     if (this.#state === 'STOPPING') return this.#stop();
     if (this.#state !== 'IMMEDIATE' && this.#state !== 'TIMER') return;
     this.#timer = null;
-    this.#state = 'RUNNING';
     this.ticks++;
+    this.#sliceEnd = performance.now() + TIME_SLICE_MS;
+    this.#run();
+  };
+
+  /** RUNNING: iterations back to back until nothing is due or the slice is over. */
+  #run(): void {
+    this.#state = 'RUNNING';
     const loop = this.#loop;
-    const sliceEnd = performance.now() + TIME_SLICE_MS;
+    const sliceEnd = this.#sliceEnd;
     for (;;) {
       // Up to HANDLES_PER_CLOCK_CHECK handles without looking at the clock.
       loop._runIterations(HANDLES_PER_CLOCK_CHECK);
       if ((this.#state as DriverState) === 'STOPPING') return this.#stop();
       if (loop._readyCount() === 0 && !this.#timerDue()) break;
-      if (performance.now() > sliceEnd) break;
+      if (performance.now() > sliceEnd) return this.#handBack();
+    }
+    // Out of work, outside waits pending, slice not over: let the Promise reactions
+    // queued by this tick run, then go on (the header's MICROTASK state). The clock is
+    // read here too, or a task awaiting settled Promises would hop for ever.
+    if (loop._ioWaitCount() > 0 && performance.now() <= sliceEnd) {
+      this.#state = 'MICROTASK';
+      RESOLVED.then(this.#resume);
+      return;
     }
     this.#handBack();
+  }
+
+  /** MICROTASK → RUNNING: the reactions have run; go on in the same slice if they made work. */
+  #resume = (): void => {
+    // Stopped meanwhile: requestStop() has queued the tick that stops.
+    if (this.#state !== 'MICROTASK') return;
+    // Nothing came of the hop: hand back. Something did: run it, and perhaps hop again —
+    // bounded by the slice, and ended by the first hop that brings nothing.
+    if (this.#loop._readyCount() === 0) return this.#handBack();
+    this.#run();
   };
 
   /** Is a timer due now? In virtual time, make the next one due by jumping the clock. */

@@ -55,9 +55,12 @@ export class _PromiseFuture<T> extends Future<T> {
     super(loop);
     this.#controller = controller;
     loop._ioRef();
-    // Still pending when run() ends (never awaited: a task awaiting it is cancelled at
-    // shutdown, which cancels it): reported and cancelled, which aborts its signal.
-    loop._registerResource(this, 'a wrapPromise() wait nobody awaited', '', undefined, closeAtExit);
+    // The function form, still pending when run() ends (never awaited: a task awaiting
+    // it is cancelled at shutdown, which cancels it), is reported and cancelled, which
+    // aborts its signal — the outside work stops with the loop. A bare Promise is its
+    // caller's: cancelling would stop nothing, so it is not tracked (and not paid for:
+    // the registry costs ~20 % of an await, bench/border.ts P1).
+    if (controller !== null) loop._registerResource(this, 'a wrapPromise(fn) wait nobody awaited', '', undefined, closeAtExit);
   }
 
   /** The Promise settled: pass its outcome on, unless the future was cancelled first. */
@@ -85,7 +88,7 @@ export class _PromiseFuture<T> extends Future<T> {
     if (!this.#counted) return false;
     this.#counted = false;
     this._loop._ioUnref();
-    this._loop._resourceClosed(this);
+    if (this.#controller !== null) this._loop._resourceClosed(this);
     return true;
   }
 

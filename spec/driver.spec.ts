@@ -5,6 +5,7 @@ import { EventLoop } from '../lib/loop.ts';
 import { run } from '../lib/runners.ts';
 import { sleep } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
+import { wrapPromise } from '../lib/promises.ts';
 import type { Coro } from '../lib/coroutines.ts';
 
 /** A driver on `loop` whose hooks are counted; `stopped` settles on onStopped. */
@@ -255,6 +256,62 @@ test('a tick that exhausts its time slice hands back with setImmediate', async (
   driver.start();
   await stopped;
   assert.ok(driver.ticks >= 2, `${driver.ticks} ticks for ~30 ms of work with a 5 ms slice`);
+});
+
+// ---- MICROTASK: Promises settled during a tick ----
+
+test('awaiting Promises that settle during the tick does not return to Node on each await', async () => {
+  const loop = new EventLoop();
+  const { driver, stopped } = drive(loop);
+  const awaits = 10_000;
+  const task = loop.createTask((function* (): Coro<number> {
+    let sum = 0;
+    for (let i = 0; i < awaits; i++) sum += yield* wrapPromise(Promise.resolve(1));
+    return sum;
+  })());
+  task.addDoneCallback(() => driver.requestStop());
+  driver.start();
+  await stopped;
+  assert.is(task.result(), awaits);
+  assert.ok(driver.ticks < awaits / 20, `${driver.ticks} ticks for ${awaits} awaits`);
+});
+
+test('a setImmediate callback still runs while a task awaits settled Promises forever', async () => {
+  let fired = false;
+  const awaits = await run((function* (): Coro<number> {
+    setImmediate(() => { fired = true; });
+    let n = 0;
+    while (!fired && n < 5_000_000) {
+      yield* wrapPromise(Promise.resolve());
+      n++;
+    }
+    return n;
+  })());
+  assert.ok(fired, `the immediate never fired in ${awaits} awaits`);
+  assert.ok(awaits > 1, 'the awaits went on within the slice');
+});
+
+test('requestStop() while waiting for the microtasks stops once, in a tick of its own', async () => {
+  const loop = new EventLoop();
+  let stops = 0;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((resolve) => { resolveStopped = resolve; });
+  const driver = new Driver(loop, { onStuck: () => {}, onStopped: () => { stops++; resolveStopped(); } });
+  loop._ioRef(); // an outside wait: a tick that runs dry hops through the microtasks
+  let seen = '';
+  loop.callSoon(() => {
+    // Queued before the tick's hop, so it runs once the tick has ended, before the hop.
+    queueMicrotask(() => {
+      seen = driver.state;
+      driver.requestStop();
+    });
+  });
+  driver.start();
+  await stopped;
+  assert.is(seen, 'MICROTASK');
+  await nextImmediate();
+  assert.is(stops, 1);
+  assert.is(driver.state, 'STOPPED');
 });
 
 test.run();

@@ -273,13 +273,15 @@ test('toPromise: a task\'s result reaches async code', async () => {
 test('toPromise: an error retrieved through the Promise is not reported as never retrieved', async () => {
   const { handler, contexts } = collectErrors();
   const boom = new Error('task failed');
-  let p: Promise<unknown> | null = null;
+  let caught: Promise<unknown> | null = null;
   await runVirtual((function* (): Coro<void> {
     const task = createTask((function* (): Coro<void> { yield* sleep(1); throw boom; })());
-    p = toPromise(task);
+    // The handler is attached at once, as async code awaiting it would: a rejection
+    // with no handler by the end of the Node turn is an unhandled rejection.
+    caught = rejection(toPromise(task));
     yield* sleep(2);
   })(), { exceptionHandler: handler });
-  assert.is(await rejection(p!), boom);
+  assert.is(await caught!, boom);
   assert.equal(contexts, []);
 });
 
@@ -288,12 +290,12 @@ test('toPromise: a cancelled future rejects with CancelledError; a done one sett
   let finished: Task<string> | null = null;
   await run((function* (): Coro<void> {
     const fut = getRunningLoop().createFuture<number>();
-    cancelled = toPromise(fut);
+    cancelled = rejection(toPromise(fut)); // handled at once (see above)
     fut.cancel('nope');
     finished = createTask((function* (): Coro<string> { return 'ok'; })());
     yield* finished;
   })());
-  assert.instance(await rejection(cancelled!), CancelledError);
+  assert.instance(await cancelled!, CancelledError);
   assert.is(await toPromise(finished!), 'ok');
 });
 
@@ -463,7 +465,7 @@ test('wrapPromise: a wait never awaited and still pending when run() ends is rep
     assert.ok(!waiter.done());
   })(), { exceptionHandler: handler });
   // The awaited one was cancelled with its task at shutdown: nothing to report.
-  assert.equal(contexts.map((c) => c.message), ['a wrapPromise() wait nobody awaited was never closed; closed at the end of run()']);
+  assert.equal(contexts.map((c) => c.message), ['a wrapPromise(fn) wait nobody awaited was never closed; closed at the end of run()']);
   assert.ok((signal as unknown as AbortSignal).aborted);
   assert.ok((awaited as unknown as AbortSignal).aborted);
 });
