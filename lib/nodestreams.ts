@@ -51,7 +51,7 @@ import type { Coro } from './coroutines.ts';
 import type { Future } from './futures.ts';
 import { getRunningLoop } from './events.ts';
 import {
-  ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, type ConnectionState, type _WriteProtocol,
+  ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, _settleAll as settleAll, _waitIn, type ConnectionState, type _WriteProtocol,
 } from './streams.ts';
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -201,32 +201,17 @@ export class _WritePipe<W extends Writable> implements _WriteProtocol<W> {
     if (this.error !== null) throw this.error;
     if (this.state === 'CLOSED' && !this.socket.writableFinished) throw new ConnectionResetError();
     if (!this.socket.writableNeedDrain) return;
-    yield* this.#waitIn(this.#drainWaiters);
+    yield* _waitIn(this.#drainWaiters);
   }
 
   /** waitClosed(): wait for CLOSED; throws the stream's error if it had one. */
   *waitClosed(): Coro<void> {
-    if (this.state !== 'CLOSED' && this.error === null) yield* this.#waitIn(this.#closeWaiters);
+    if (this.state !== 'CLOSED' && this.error === null) yield* _waitIn(this.#closeWaiters);
     if (this.error !== null) throw this.error;
   }
 
   extraInfo(name: string): unknown {
     return name === 'pipe' ? this.socket : null;
-  }
-
-  /** One waiter in `list`, counted as an I/O wait, removed however the wait ends (as _StreamProtocol's). */
-  *#waitIn(list: Future<void>[]): Coro<void> {
-    const loop = getRunningLoop();
-    const waiter = loop.createFuture<void>();
-    list.push(waiter);
-    loop._ioRef();
-    try {
-      yield* waiter;
-    } finally {
-      loop._ioUnref();
-      const i = list.indexOf(waiter);
-      if (i !== -1) list.splice(i, 1);
-    }
   }
 
   #onDrain = (): void => {
@@ -256,15 +241,6 @@ export class _WritePipe<W extends Writable> implements _WriteProtocol<W> {
     this.socket.off('error', this.#onError);
     this.socket.off('drain', this.#onDrain);
     this.socket.off('close', this.#onClosed);
-  }
-}
-
-/** Completes every pending future of `list` (with `error` if non-null); as streams.ts's. */
-function settleAll(list: Future<void>[], error: unknown): void {
-  for (const fut of list) {
-    if (fut.done()) continue;
-    if (error === null) fut.setResult(undefined);
-    else fut.setException(error);
   }
 }
 

@@ -674,29 +674,15 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
     if (this.error !== null) throw this.error;
     if (this.state === 'CLOSED') throw new ConnectionResetError();
     if (!this.socket.writableNeedDrain) return;
-    yield* this.#waitIn(this.#drainWaiters);
+    yield* _waitIn(this.#drainWaiters);
   }
 
   /** waitClosed(): wait for 'close'; throws the connection's error if it had one. */
   *waitClosed(): Coro<void> {
-    if (this.state !== 'CLOSED') yield* this.#waitIn(this.#closeWaiters);
+    if (this.state !== 'CLOSED') yield* _waitIn(this.#closeWaiters);
     if (this.error !== null) throw this.error;
   }
 
-  /** One waiter in `list`, counted as an I/O wait, removed however the wait ends. */
-  *#waitIn(list: Future<void>[]): Coro<void> {
-    const loop = getRunningLoop();
-    const waiter = loop.createFuture<void>();
-    list.push(waiter);
-    loop._ioRef();
-    try {
-      yield* waiter;
-    } finally {
-      loop._ioUnref();
-      const i = list.indexOf(waiter);
-      if (i !== -1) list.splice(i, 1);
-    }
-  }
 
   #rememberNames(): void {
     const s = this.socket;
@@ -720,7 +706,7 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
   };
 
   #onDrain = (): void => {
-    settleAll(this.#drainWaiters, null);
+    _settleAll(this.#drainWaiters, null);
   };
 
   #onError = (err: unknown): void => {
@@ -728,7 +714,7 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
     const waiter = this.#connectWaiter;
     if (waiter !== null && !waiter.done()) waiter.setException(err);
     this.reader.setException(err);
-    settleAll(this.#drainWaiters, err);
+    _settleAll(this.#drainWaiters, err);
   };
 
   #onClose = (): void => {
@@ -739,8 +725,8 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
     if (wasConnecting && waiter !== null && !waiter.done()) {
       waiter.setException(this.error ?? new ConnectionResetError('Connection closed before it was established'));
     }
-    settleAll(this.#drainWaiters, this.error ?? new ConnectionResetError());
-    settleAll(this.#closeWaiters, null);
+    _settleAll(this.#drainWaiters, this.error ?? new ConnectionResetError());
+    _settleAll(this.#closeWaiters, null);
     this.onClosed?.(this);
   };
 }
@@ -751,8 +737,26 @@ function closeAtExit(this: Server): void {
   this.abortClients();
 }
 
-/** Completes every pending future of `list` (with `error` if non-null). */
-function settleAll(list: Future<void>[], error: unknown): void {
+/**
+ * One waiter in `list` (a drain or waitClosed), counted as an I/O wait, removed however
+ * the wait ends. @internal (nodestreams.ts waits the same way)
+ */
+export function* _waitIn(list: Future<void>[]): Coro<void> {
+  const loop = getRunningLoop();
+  const waiter = loop.createFuture<void>();
+  list.push(waiter);
+  loop._ioRef();
+  try {
+    yield* waiter;
+  } finally {
+    loop._ioUnref();
+    const i = list.indexOf(waiter);
+    if (i !== -1) list.splice(i, 1);
+  }
+}
+
+/** Completes every pending future of `list` (with `error` if non-null). @internal */
+export function _settleAll(list: Future<void>[], error: unknown): void {
   for (const fut of list) {
     if (fut.done()) continue;
     if (error === null) fut.setResult(undefined);
@@ -1248,7 +1252,7 @@ export class Server {
   #maybeClosed(): void {
     if (!this.#nodeClosed || this.#writers.size > 0) return;
     this.#state = 'CLOSED';
-    settleAll(this.#closeWaiters, null);
+    _settleAll(this.#closeWaiters, null);
   }
 
   /** For the leak report: where it still listens and what is still connected. */
