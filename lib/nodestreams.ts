@@ -49,7 +49,6 @@ import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Coro } from './coroutines.ts';
 import type { Future } from './futures.ts';
-import { getRunningLoop } from './events.ts';
 import {
   ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, _settleAll as settleAll, _waitIn, type ConnectionState, type _WriteProtocol,
 } from './streams.ts';
