@@ -11,6 +11,7 @@
  * When the coroutine returns, the task (itself a Future) finishes with its value; when
  * it throws, with that exception; when a CancelledError escapes, the task is cancelled.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { Future, AWAITING, DONE } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
@@ -130,6 +131,9 @@ export class Task<T = unknown> extends Future<T> {
     if (ownLoop.getDebug()) ownLoop._setCreationSite(this as Task<unknown>, creationSite());
     if (ownLoop._tracer !== null) ownLoop._tracer.taskCreated(this as Task<unknown>);
     if (options?.signal !== undefined) cancelOnAbort(this as Task<unknown>, options.signal);
+    // Made here, inside the creator's step: Node copies the creator's AsyncLocalStorage
+    // values into it, as asyncio copies the context.
+    if (ownLoop._asyncLocalStorage) asyncScopes.set(this as Task<unknown>, new AsyncResource('yieldio.Task'));
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
     // calling task is suspended (_step saves and restores `_currentTask`).
     if (options?.eagerStart && _getRunningLoop() === ownLoop) this._eagerStart();
@@ -240,8 +244,9 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * The loop runs a due step through this (a Task is its own ready-queue handle).
-   * With a tracer (`run(main, {trace})`) the step is recorded; without one this costs
-   * one field check (docs/benchmarks.md, "tracing off").
+   * With a tracer (`run(main, {trace})`) the step is recorded, and with
+   * `{asyncLocalStorage: true}` it runs in the task's Node async scope; with neither
+   * this costs two field checks (docs/benchmarks.md, "tracing off").
    * @internal
    */
   override _run(): void {
@@ -249,10 +254,12 @@ export class Task<T = unknown> extends Future<T> {
     // is there for a step only while pending — it finishes only inside its own step.
     if (this.done()) return super._run();
     const tracer = this._loop._tracer;
-    if (tracer === null) return this._step();
-    tracer.stepStarted(this as Task<unknown>, this._futWaiter);
-    this._step();
-    tracer.stepEnded(this as Task<unknown>);
+    if (tracer === null && !this._loop._asyncLocalStorage) return this._step();
+    tracer?.stepStarted(this as Task<unknown>, this._futWaiter);
+    const scope = asyncScopes.get(this as Task<unknown>);
+    if (scope === undefined) this._step();
+    else scope.runInAsyncScope(this._step, this);
+    tracer?.stepEnded(this as Task<unknown>);
   }
 
   /**
@@ -384,6 +391,9 @@ export class Task<T = unknown> extends Future<T> {
     return `<Task ${this._describeState()} name=${this.getName()}>`;
   }
 }
+
+/** `run(main, {asyncLocalStorage: true})`: each task's Node async scope (a side table: other runs pay nothing). */
+const asyncScopes = new WeakMap<Task<unknown>, AsyncResource>();
 
 /** The controllers behind `task.signal`, for the few tasks that asked. */
 const taskControllers = new WeakMap<Task<unknown>, AbortController>();

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as assert from 'uvu/assert';
 import { ContextVar, Context, Token, copyContext, LookupError } from '../lib/contextvars.ts';
 import { createTask, sleep } from '../lib/tasks.ts';
@@ -299,6 +300,42 @@ test('a cancelled handle lets go of its context', async () => {
     assert.is((handle._context as Map<unknown, unknown>).size, 0);
     yield* sleep(0);
   })());
+});
+
+// ---- Node's AsyncLocalStorage, with run(main, {asyncLocalStorage: true}) ----
+
+test('asyncLocalStorage: a value entered in one task is that task\'s and its children\'s, never a sibling\'s or the parent\'s', async () => {
+  const als = new AsyncLocalStorage<string>();
+  const seen: string[] = [];
+  await als.run('outside', () => runVirtual((function* (): Coro<void> {
+    seen.push(`main starts with ${als.getStore()}`);
+    const worker = (id: string) => (function* (): Coro<void> {
+      als.enterWith(id);
+      yield* sleep(1); // interleave with the sibling
+      const child = createTask((function* (): Coro<string | undefined> { yield* sleep(1); return als.getStore(); })());
+      seen.push(`${id} sees ${als.getStore()}, its child ${yield* child}`);
+    })();
+    yield* gather(createTask(worker('req-1')), createTask(worker('req-2')));
+    seen.push(`main ends with ${als.getStore()}`);
+  })(), { asyncLocalStorage: true }));
+  assert.equal(seen, ['main starts with outside', 'req-1 sees req-1, its child req-1', 'req-2 sees req-2, its child req-2', 'main ends with outside']);
+});
+
+test('asyncLocalStorage: eager tasks get their own scope too', async () => {
+  const als = new AsyncLocalStorage<string>();
+  const seen: string[] = [];
+  await runVirtual((function* (): Coro<void> {
+    als.enterWith('parent');
+    const child = createTask((function* (): Coro<void> {
+      seen.push(`eager step sees ${als.getStore()}`);
+      als.enterWith('child');
+      yield* sleep(1);
+      seen.push(`child sees ${als.getStore()}`);
+    })());
+    seen.push(`parent sees ${als.getStore()}`);
+    yield* child;
+  })(), { asyncLocalStorage: true, setup: (loop: EventLoop) => loop.setTaskFactory(eagerTaskFactory) });
+  assert.equal(seen, ['eager step sees parent', 'parent sees parent', 'child sees child']);
 });
 
 test.run();
