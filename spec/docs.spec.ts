@@ -9,21 +9,31 @@
  * - docs/walkthrough.md: every ``lib/file.ts` → `Symbol`` pointer names a file that
  *   exists and symbols found in it; every example and diagram it links exists, and
  *   every example is linked.
+ * - docs/node.md: every `docs/examples/node/*.ts` runs as the numbered examples do and
+ *   is linked from the page; every ```ts block of the page (and of README's Node
+ *   section) is copied from one of those files or from examples/fetch-urls.ts, so
+ *   the code shown is code that runs; its links to other pages and their sections
+ *   resolve.
+ * - examples/fetch-urls.ts does what it says, in this process against the loopback
+ *   echo server and as a command in a child process.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Static imports, never import(): a dynamic import would load a second, ESM copy of
 // lib/ beside the one the specs load, and c8 cannot merge the two copies' coverage.
 import * as core from '../lib/index.ts';
 import * as http from '../lib/http/index.ts';
+import { fetchUrls, parseList, type FetchResult } from '../examples/fetch-urls.ts';
+import { startEchoServer } from '../examples/echo-server.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLES_DIR = join(ROOT, 'docs', 'examples');
+const NODE_EXAMPLES_DIR = join(EXAMPLES_DIR, 'node');
 const TIMEOUT_MS = 10_000;
 const PARALLEL = Math.max(2, Math.min(6, availableParallelism()));
 
@@ -90,9 +100,28 @@ export function expectedOutput(source: string, file = 'example'): string {
 }
 
 const examples = readdirSync(EXAMPLES_DIR).filter((f) => /^\d\d-[\w-]+\.ts$/.test(f)).sort();
+const nodeExamples = readdirSync(NODE_EXAMPLES_DIR).filter((f) => f.endsWith('.ts')).sort();
 // Start every child now; each test below awaits its own.
 const outcomes = new Map(examples.map((f) => [f, runFile(join(EXAMPLES_DIR, f))]));
+const nodeOutcomes = new Map(nodeExamples.map((f) => [f, runFile(join(NODE_EXAMPLES_DIR, f))]));
 const diagramsCheck = runFile(join(ROOT, 'scripts', 'diagrams.ts'), ['--check']);
+const fetchUrlsDemo = runFile(join(ROOT, 'examples', 'fetch-urls.ts'));
+
+/** Node's own process warnings (about the environment) are not the example's doing. */
+function withoutNodeWarnings(stderr: string): string {
+  return stderr.replace(/^\(node:\d+\) \w*Warning:.*\n(\(Use `node --trace-warnings.*\n)?/gm, '');
+}
+
+/** An example's run: exit 0, within the timeout, nothing on stderr, exactly its `// expect:` block on stdout. */
+async function checkExample(path: string, outcome: Promise<Outcome>): Promise<void> {
+  const file = path.slice(ROOT.length + 1);
+  const expected = expectedOutput(readFileSync(path, 'utf8'), file);
+  const out = await outcome;
+  assert.not.ok(out.timedOut, `${file} did not finish within ${TIMEOUT_MS} ms`);
+  assert.is(out.code, 0, `${file} exited with ${out.code}:\n${out.stderr}`);
+  assert.is(withoutNodeWarnings(out.stderr), '', `${file} wrote to stderr`);
+  assert.fixture(out.stdout.replace(/\n$/, ''), expected);
+}
 
 test('docs/examples holds the numbered examples, 01 to 11 at least', () => {
   assert.ok(examples.length >= 11, `found ${examples.length}: ${examples.join(', ')}`);
@@ -101,14 +130,13 @@ test('docs/examples holds the numbered examples, 01 to 11 at least', () => {
 
 for (const file of examples) {
   test(`docs/examples/${file} exits 0 and prints its // expect: block`, async () => {
-    const expected = expectedOutput(readFileSync(join(EXAMPLES_DIR, file), 'utf8'), file);
-    const out = await (outcomes.get(file) as Promise<Outcome>);
-    assert.not.ok(out.timedOut, `${file} did not finish within ${TIMEOUT_MS} ms`);
-    assert.is(out.code, 0, `${file} exited with ${out.code}:\n${out.stderr}`);
-    // Node's own process warnings (about the environment) are not the example's doing.
-    const stderr = out.stderr.replace(/^\(node:\d+\) \w*Warning:.*\n(\(Use `node --trace-warnings.*\n)?/gm, '');
-    assert.is(stderr, '', `${file} wrote to stderr`);
-    assert.fixture(out.stdout.replace(/\n$/, ''), expected);
+    await checkExample(join(EXAMPLES_DIR, file), outcomes.get(file) as Promise<Outcome>);
+  });
+}
+
+for (const file of nodeExamples) {
+  test(`docs/examples/node/${file} exits 0 and prints its // expect: block`, async () => {
+    await checkExample(join(NODE_EXAMPLES_DIR, file), nodeOutcomes.get(file) as Promise<Outcome>);
   });
 }
 
@@ -194,6 +222,146 @@ test('docs/walkthrough.md links every example, and every example and diagram it 
   const diagrams = [...walkthrough.matchAll(/diagrams\/([\w-]+\.md)/g)].map((m) => m[1] as string);
   assert.ok(diagrams.length >= 5, 'the walkthrough links the state diagrams');
   assert.equal(diagrams.filter((f) => !existsSync(join(ROOT, 'docs', 'diagrams', f))), []);
+});
+
+// ---- docs/node.md: its examples, its code blocks, its links ----
+
+const nodePage = readFileSync(join(ROOT, 'docs', 'node.md'), 'utf8');
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The bodies of the ```ts blocks of a markdown text. */
+export function tsBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => (m[1] as string).replace(/\n$/, ''));
+}
+
+/**
+ * Is `block` a run of whole, consecutive lines of `source`, all indented alike? (A block
+ * may be cut out of a function body and shown without its indentation.)
+ */
+export function isExcerpt(block: string, source: string): boolean {
+  const want = block.split('\n');
+  const lines = source.split('\n');
+  const first = want[0] as string;
+  for (let i = 0; i + want.length <= lines.length; i++) {
+    const line = lines[i] as string;
+    if (!line.endsWith(first) || !/^ *$/.test(line.slice(0, line.length - first.length))) continue;
+    const indent = line.slice(0, line.length - first.length);
+    if (want.every((w, j) => lines[i + j] === (w === '' ? '' : indent + w))) return true;
+  }
+  return false;
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+export function headingSlug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+}
+
+test('isExcerpt and headingSlug', () => {
+  const src = 'function f() {\n  const a = 1;\n\n  return a;\n}\n';
+  assert.ok(isExcerpt('const a = 1;\n\nreturn a;', src));
+  assert.ok(isExcerpt(src.trimEnd(), src));
+  assert.not.ok(isExcerpt('const a = 1;\nreturn a;', src));
+  assert.not.ok(isExcerpt('a = 1;', src));
+  assert.is(headingSlug('Ctrl-C, signal handlers and Runner (issue #10)'), 'ctrl-c-signal-handlers-and-runner-issue-10');
+  assert.is(headingSlug("The loop lives inside Node's"), 'the-loop-lives-inside-nodes');
+});
+
+test('docs/node.md links every docs/examples/node file, and every example it links exists', () => {
+  const linked = new Set([...nodePage.matchAll(/\]\(examples\/node\/([\w-]+\.ts)\)/g)].map((m) => m[1] as string));
+  assert.equal(nodeExamples.filter((f) => !linked.has(f)), [], 'examples node.md does not link');
+  assert.equal([...linked].filter((f) => !nodeExamples.includes(f)), [], 'linked examples that do not exist');
+});
+
+const excerptSources = [
+  ...nodeExamples.map((f) => join(NODE_EXAMPLES_DIR, f)),
+  join(ROOT, 'examples', 'fetch-urls.ts'),
+].map((path) => readFileSync(path, 'utf8'));
+
+test('every ts block of docs/node.md is copied from an example that runs', () => {
+  const blocks = tsBlocks(nodePage);
+  assert.ok(blocks.length >= 10, `only ${blocks.length} blocks found`);
+  const orphans = blocks.filter((b) => !excerptSources.some((src) => isExcerpt(b, src)));
+  assert.equal(orphans, [], 'blocks found in no docs/examples/node file nor examples/fetch-urls.ts');
+});
+
+test('the ts block of README\'s Node section is copied from an example that runs', () => {
+  const start = readme.indexOf('\n## yieldio and the rest of Node\n');
+  assert.ok(start !== -1, 'README.md has a "yieldio and the rest of Node" section');
+  const section = readme.slice(start + 1, readme.indexOf('\n## ', start + 1));
+  const blocks = tsBlocks(section);
+  assert.is(blocks.length, 1);
+  assert.ok(excerptSources.some((src) => isExcerpt(blocks[0] as string, src)), blocks[0]);
+});
+
+test('docs/node.md: every relative link names a file that exists, and every #section a heading in it', () => {
+  const broken: string[] = [];
+  for (const [, target] of nodePage.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (/^[a-z]+:/.test(target as string)) continue; // http:, https:
+    const [file, anchor] = (target as string).split('#') as [string, string | undefined];
+    const path = file === '' ? join(ROOT, 'docs', 'node.md') : join(ROOT, 'docs', file);
+    if (!existsSync(path)) {
+      broken.push(`${target} (no such file)`);
+      continue;
+    }
+    if (anchor === undefined) continue;
+    const slugs = [...readFileSync(path, 'utf8').matchAll(/^#{1,6} (.*)$/gm)].map((m) => headingSlug(m[1] as string));
+    if (!slugs.includes(anchor)) broken.push(`${target} (no such heading)`);
+  }
+  assert.equal(broken, []);
+});
+
+// ---- examples/fetch-urls.ts ----
+
+test('examples/fetch-urls.ts: fetches a list concurrently, never more than the limit at once, and writes every result in list order', async () => {
+  const server = await startEchoServer();
+  const dir = mkdtempSync(join(tmpdir(), 'yieldio-spec-'));
+  try {
+    const good = ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `${server.origin}/item/${x}?n=${x}`);
+    const list = ['# comment', '', ...good.slice(0, 3), 'http://127.0.0.1:1/refused', ...good.slice(3), 'no url at all'];
+    writeFileSync(join(dir, 'urls.txt'), `${list.join('\n')}\n`);
+    const out = join(dir, 'results.jsonl');
+    const summary = await core.run(fetchUrls(join(dir, 'urls.txt'), out, { limit: 2 }));
+    const written = readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as FetchResult);
+    assert.equal(written, summary.results);
+    assert.equal(written.map((r) => r.url), parseList(list.join('\n')));
+    for (const r of written.filter((r) => good.includes(r.url))) {
+      assert.is(r.status, 200);
+      assert.ok((r.bytes as number) > 0);
+    }
+    assert.equal(written.filter((r) => !good.includes(r.url)).map((r) => r.error), ['ConnectError', 'InvalidURL']);
+    assert.is(summary.peak, 2);
+    assert.ok(server.connections <= 2, `${server.connections} connections for a limit of 2`);
+  } finally {
+    rmSync(dir, { recursive: true });
+    await server.close();
+  }
+});
+
+test('examples/fetch-urls.ts, run as a command: the offline demo fetches its list and prints the results file', async () => {
+  const out = await fetchUrlsDemo;
+  assert.not.ok(out.timedOut, 'the demo did not finish in time');
+  assert.is(out.code, 0, out.stderr);
+  assert.is(withoutNodeWarnings(out.stderr), '');
+  const stdout = out.stdout
+    .replace(/127\.0\.0\.1:(?!1\/)\d+/g, 'ECHO')
+    .replace(/\d+ bytes/g, 'N bytes')
+    .replace(/"bytes":\d+/g, '"bytes":N')
+    .replace(/\S*yieldio-fetch-\w+/g, 'TMP');
+  const fruit = ['apple', 'banana', 'cherry', 'damson', 'elder', 'fig'];
+  assert.fixture(stdout, [
+    ...fruit.map((f) => `200  http://ECHO/fruit/${f}?ripe=yes (N bytes)`),
+    'ConnectError  http://127.0.0.1:1/nothing-listens-here',
+    'InvalidURL  not a url',
+    '',
+    `8 URLs, 6 fetched; at most 3 in flight; ${/(\d) connections/.exec(stdout)?.[1]} connections to the echo server`,
+    '',
+    'TMP/results.jsonl:',
+    ...fruit.map((f) => `{"url":"http://ECHO/fruit/${f}?ripe=yes","status":200,"bytes":N}`),
+    '{"url":"http://127.0.0.1:1/nothing-listens-here","error":"ConnectError"}',
+    '{"url":"not a url","error":"InvalidURL"}',
+    '',
+  ].join('\n'));
+  assert.ok(Number(/(\d+) connections/.exec(stdout)?.[1]) <= 3, 'no more connections than the limit');
 });
 
 test.run();

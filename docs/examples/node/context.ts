@@ -1,0 +1,44 @@
+/**
+ * docs/node.md, "Per-task context": ContextVar, copyContext, callSoon {context}.
+ * Real code: lib/contextvars.ts → ContextVar, Context.run; lib/tasks.ts → Task._step.
+ */
+import { ContextVar, copyContext, createTask, gather, getRunningLoop, sleep, run, type Coro } from '../../../lib/index.ts';
+
+const requestId = new ContextVar<string>('requestId', { default: '-' });
+
+function log(message: string): void {
+  console.log(`[${requestId.get()}] ${message}`); // no id passed down: the task's context has it
+}
+
+function* handle(id: string, delay: number): Coro<void> {
+  requestId.set(id); // this task's copy only
+  yield* sleep(delay);
+  yield* createTask(audit()); // a child task starts with a copy of its creator's context
+  log('done');
+}
+
+function* audit(): Coro<void> {
+  log('audit');
+}
+
+function* main(): Coro<void> {
+  yield* gather(handle('req-1', 0.02), handle('req-2', 0.01));
+  log('main never saw either id');
+
+  // A callback runs in a copy of the context current when it was scheduled, unless
+  // given one: what it sets then stays in that context.
+  const ctx = copyContext();
+  getRunningLoop().callSoon(() => requestId.set('set-in-callback'), { context: ctx });
+  yield* sleep(0);
+  console.log(`ctx holds ${ctx.get(requestId)}; main still sees ${requestId.get()}`);
+}
+
+await run(main());
+
+// expect:
+// [req-2] audit
+// [req-2] done
+// [req-1] audit
+// [req-1] done
+// [-] main never saw either id
+// ctx holds set-in-callback; main still sees -
