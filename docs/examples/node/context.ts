@@ -2,6 +2,7 @@
  * docs/node.md, "Per-task context": ContextVar, copyContext, callSoon {context}.
  * Real code: lib/contextvars.ts → ContextVar, Context.run; lib/tasks.ts → Task._step.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ContextVar, copyContext, createTask, gather, getRunningLoop, sleep, run, type Coro } from '../../../lib/index.ts';
 
 const requestId = new ContextVar<string>('requestId', { default: '-' });
@@ -35,6 +36,21 @@ function* main(): Coro<void> {
 
 await run(main());
 
+// For a library that reads AsyncLocalStorage: per task too, when run() is asked to.
+const als = new AsyncLocalStorage<string>();
+
+function* tagged(id: string): Coro<string> {
+  als.enterWith(id);
+  yield* sleep(0.01);
+  return `${id} sees ${als.getStore()}`;
+}
+
+function* both(): Coro<string[]> {
+  return yield* gather(tagged('a'), tagged('b'));
+}
+
+console.log((await run(both(), { asyncLocalStorage: true })).join('; '));
+
 // expect:
 // [req-2] audit
 // [req-2] done
@@ -42,3 +58,4 @@ await run(main());
 // [req-1] done
 // [-] main never saw either id
 // ctx holds set-in-callback; main still sees -
+// a sees a; b sees b
