@@ -68,6 +68,9 @@ export class _PromiseFuture<T> extends Future<T> {
     if (!this.#release()) return; // cancelled already: the outcome has no one to go to
     this.#controller = null;
     if (this._loop.isClosed()) return; // its run() is over: nothing can be scheduled
+    // Set by hand (misuse): an InvalidStateError thrown here, inside the Promise's
+    // reaction, would be an unhandled rejection — fatal in Node. Drop the outcome.
+    if (this.done()) return;
     if (ok) this.setResult(value as T);
     else if (value instanceof CancelledError) this.cancel(value.message || undefined);
     else this.setException(value);

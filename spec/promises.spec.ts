@@ -112,6 +112,29 @@ test('wrapPromise: a thenable that is not a Promise is followed too', async () =
   assert.is(await run((function* (): Coro<string> { return yield* wrapPromise(thenable); })()), 'from a thenable');
 });
 
+test('wrapPromise: a future set by hand before its Promise settles drops the late outcome, with no unhandled rejection', async () => {
+  const d = deferred<number>();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const [value, waits] = await run((function* (): Coro<[number, number]> {
+      const fut = wrapPromise(d.promise);
+      fut.setResult(5); // misuse, but not fatal
+      const v = yield* fut;
+      d.resolve(1);
+      yield* wrapPromise(d.promise.then(() => undefined)); // after fut's own reaction
+      return [v, getRunningLoop()._ioWaitCount()];
+    })());
+    assert.is(value, 5);
+    assert.is(waits, 0, 'the wait ended when the Promise settled');
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, []);
+});
+
 test('wrapPromise: bad input is a TypeError saying what it accepts', async () => {
   await run((function* (): Coro<void> {
     const err = thrown(() => wrapPromise(42 as unknown as Promise<number>));
