@@ -149,10 +149,16 @@ function closeAtExit(this: _PromiseFuture<unknown>): void {
 }
 
 function follow<T>(promise: PromiseLike<T>, fut: _PromiseFuture<Awaited<T>>): void {
-  promise.then(
-    (value) => fut._settle(true, value),
-    (reason) => fut._settle(false, reason),
-  );
+  try {
+    promise.then(
+      (value) => fut._settle(true, value),
+      (reason) => fut._settle(false, reason),
+    );
+  } catch (err) {
+    // A thenable whose then() throws: its failure, as `await` would see it — and the
+    // wait counted in the constructor ends here rather than never.
+    fut._settle(false, err);
+  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -112,6 +112,22 @@ test('wrapPromise: a thenable that is not a Promise is followed too', async () =
   assert.is(await run((function* (): Coro<string> { return yield* wrapPromise(thenable); })()), 'from a thenable');
 });
 
+test('wrapPromise: a thenable whose then() throws: the coroutine gets the error, and the outside wait ends', async () => {
+  const boom = new Error('then() failed');
+  const thenable = { then(): never { throw boom; } } as PromiseLike<number>;
+  const [caught, waits] = await run((function* (): Coro<[unknown, number]> {
+    let err: unknown = null;
+    try {
+      yield* wrapPromise(thenable);
+    } catch (e) {
+      err = e;
+    }
+    return [err, getRunningLoop()._ioWaitCount()];
+  })());
+  assert.is(caught, boom);
+  assert.is(waits, 0, 'the wait counted at creation was released');
+});
+
 test('wrapPromise: a future set by hand before its Promise settles drops the late outcome, with no unhandled rejection', async () => {
   const d = deferred<number>();
   const unhandled: unknown[] = [];
