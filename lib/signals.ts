@@ -79,11 +79,8 @@ export function _addSignalHandler(loop: EventLoop, sig: SignalName, fn: (...args
   if (previous !== undefined) process.off(name, previous);
   // As asyncio's signal Handle: every call runs in one copy of the context current now.
   const context = copyContext();
-  const listener = (): void => {
-    // A loop closed by hand while its handlers were installed: clean up on the way.
-    if (loop.isClosed()) return _removeAllSignalHandlers(loop);
-    loop.callSoon(fn, ...args, { context });
-  };
+  // Never called on a closed loop: loop.close() removes the loop's listeners first.
+  const listener = (): void => void loop.callSoon(fn, ...args, { context });
   own.listeners.set(name, listener);
   process.on(name, listener);
 }
@@ -101,7 +98,7 @@ export function _removeSignalHandler(loop: EventLoop, sig: SignalName): boolean 
   return true;
 }
 
-/** @internal Removes every handler of `loop` (the runner calls this as the loop closes). */
+/** @internal Removes every handler of `loop` (`loop.close()` calls this). */
 export function _removeAllSignalHandlers(loop: EventLoop): void {
   const own = signalsOf.get(loop);
   if (own === undefined) return;

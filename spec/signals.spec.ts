@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { run, Runner } from '../lib/runners.ts';
 import { EventLoop } from '../lib/loop.ts';
 import { getRunningLoop } from '../lib/events.ts';
-import { currentTask, sleep } from '../lib/tasks.ts';
+import { currentTask } from '../lib/tasks.ts';
 import { ContextVar } from '../lib/contextvars.ts';
 import { DeadlockError, RuntimeError } from '../lib/exceptions.ts';
 import { ValueError } from '../lib/locks.ts';
@@ -181,15 +181,17 @@ test('once the handler is removed, waiting for the signal is a deadlock again', 
   assert.instance(err, DeadlockError);
 });
 
-test('a loop closed by hand: its listener removes itself when the signal comes', () => {
-  const before = process.listenerCount('SIGUSR2');
+test('a loop closed by hand removes its handlers: the listeners go and the outside wait ends', () => {
+  const before = { usr2: process.listenerCount('SIGUSR2'), hup: process.listenerCount('SIGHUP') };
   const loop = new EventLoop({ virtualTime: true });
   loop.addSignalHandler('SIGUSR2', () => {});
-  loop.removeSignalHandler('SIGUSR2');
-  loop.addSignalHandler('SIGUSR2', () => {});
+  loop.addSignalHandler('SIGHUP', () => {});
+  assert.is(loop._ioWaitCount(), 1, 'one outside wait for all of the loop\'s handlers');
   loop.close();
-  process.emit('SIGUSR2', 'SIGUSR2');
-  assert.is(process.listenerCount('SIGUSR2'), before);
+  assert.is(process.listenerCount('SIGUSR2'), before.usr2);
+  assert.is(process.listenerCount('SIGHUP'), before.hup);
+  assert.is(loop._ioWaitCount(), 0);
+  assert.is(loop.removeSignalHandler('SIGUSR2'), false);
 });
 
 // ---- misuse ----
