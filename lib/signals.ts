@@ -73,6 +73,11 @@ export function _addSignalHandler(loop: EventLoop, sig: SignalName, fn: (...args
   if (loop.isClosed()) throw new RuntimeError('addSignalHandler() on a closed event loop: add signal handlers while its run() is in progress.');
   const name = checkSignal(sig, 'addSignalHandler');
   checkCallback(fn);
+  // Node installs a worker's listener without complaint but never calls it, and the
+  // keep-alive would hold the worker up for ever. asyncio refuses too (set_wakeup_fd).
+  if (!isMainThread) {
+    throw new RuntimeError('addSignalHandler() in a worker thread: Node delivers signals only to the main thread, so the handler would never run. Handle the signal in the main thread and tell the worker (postMessage).');
+  }
   const own = signalsOf.get(loop) ?? install(loop);
   // A second handler for the same signal replaces the first, as in asyncio.
   const previous = own.listeners.get(name);

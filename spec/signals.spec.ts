@@ -1,6 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { constants } from 'node:os';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { run, Runner } from '../lib/runners.ts';
 import { EventLoop } from '../lib/loop.ts';
 import { getRunningLoop } from '../lib/events.ts';
@@ -234,6 +237,32 @@ test('addSignalHandler on a closed loop is a RuntimeError', () => {
   const e = thrown(() => loop.addSignalHandler('SIGUSR2', () => {})) as Error;
   assert.instance(e, RuntimeError);
   assert.match(e.message, /closed event loop/);
+});
+
+test('addSignalHandler in a worker thread is a RuntimeError (signals never reach a worker)', async () => {
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
+  const loopModule = fileURLToPath(new URL('../lib/loop.ts', import.meta.url));
+  const worker = new Worker(`
+    require(${JSON.stringify(tsx)});
+    const { parentPort } = require('node:worker_threads');
+    const { EventLoop } = require(${JSON.stringify(loopModule)});
+    const loop = new EventLoop();
+    try {
+      loop.addSignalHandler('SIGUSR2', () => {});
+      parentPort.postMessage('installed, waits: ' + loop._ioWaitCount());
+    } catch (err) {
+      parentPort.postMessage(err.name + ': ' + err.message + ' waits: ' + loop._ioWaitCount());
+    }
+  `, { eval: true });
+  try {
+    const answer = await new Promise<string>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    assert.match(answer, /^RuntimeError: addSignalHandler\(\) in a worker thread.*main thread.* waits: 0$/);
+  } finally {
+    await worker.terminate();
+  }
 });
 
 // ---- in a real process ----
