@@ -38,7 +38,7 @@ import { describeValue } from './coroutines.ts';
 import { getRunningLoop, _getRunningLoop } from './events.ts';
 import { RuntimeError, QueueShutDown } from './exceptions.ts';
 import { Queue } from './queues.ts';
-import { wrapPromise } from './promises.ts';
+import { wrapPromise, _isThenable } from './promises.ts';
 
 /**
  * An iterator whose `next()` is a coroutine: yieldio's asynchronous iterator
@@ -386,12 +386,8 @@ async function* steps<T>(it: CoroIterator<T>, loop: EventLoop): AsyncGenerator<T
  */
 function nextStep<T>(it: CoroIterator<T>, caller: string): Coro<IteratorResult<T, undefined>> {
   const step: unknown = it.next();
-  if (isThenable(step)) {
+  if (_isThenable(step)) {
     throw new TypeError(`${caller}: the source's next() returned a Promise, not a coroutine. A JS async iterator is read in a coroutine through aiter(iterable), and in async code with for await directly.`);
   }
   return step as Coro<IteratorResult<T, undefined>>;
-}
-
-function isThenable(value: unknown): boolean {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }

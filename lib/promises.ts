@@ -128,14 +128,14 @@ export function wrapPromise<T>(source: PromiseSource<T>, loop: EventLoop = getRu
       fut._settle(false, err);
       return fut;
     }
-    if (!isThenable(promise)) {
+    if (!_isThenable(promise)) {
       fut._settle(false, new TypeError(`wrapPromise(fn): fn must return a Promise, but it returned ${describeValue(promise)}.`));
       return fut;
     }
     follow(promise, fut);
     return fut;
   }
-  if (!isThenable(source)) {
+  if (!_isThenable(source)) {
     throw new TypeError(`wrapPromise() expects a Promise or a function (signal) => Promise, but got ${describeValue(source)}. A yieldio Future or coroutine is awaited directly with \`yield*\`.`);
   }
   const fut = new _PromiseFuture<Awaited<T>>(loop, null);
@@ -161,7 +161,8 @@ function follow<T>(promise: PromiseLike<T>, fut: _PromiseFuture<Awaited<T>>): vo
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** Is `value` a Promise or any thenable? (`await` and `Promise.resolve` ask the same.) @internal */
+export function _isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
