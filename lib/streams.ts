@@ -683,7 +683,6 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
     if (this.error !== null) throw this.error;
   }
 
-
   #rememberNames(): void {
     const s = this.socket;
     if (s.remoteAddress !== undefined) this.#peername = [s.remoteAddress, s.remotePort as number];
