@@ -18,8 +18,9 @@
  *     - nothing remains, yet the program is not finished: a deadlock. Nothing can ever
  *       wake the pending tasks; the runner is told (`onStuck`) and reports them.
  *
- * States:  IDLE ─wake()─▶ IMMEDIATE ─tick─▶ RUNNING ─▶ IMMEDIATE | TIMER | IDLE | MICROTASK
- *          TIMER ─wake()─▶ IMMEDIATE (the timer is cleared); MICROTASK ─resume─▶ RUNNING;
+ * States:  IDLE ─wake()─▶ IMMEDIATE ─tick─▶ RUNNING ─▶ IMMEDIATE | TIMER | IDLE | MICROTASK | AUTOJUMP
+ *          TIMER, AUTOJUMP ─wake()─▶ IMMEDIATE (the timer is cleared); MICROTASK ─resume─▶
+ *          RUNNING; AUTOJUMP ─quiet─▶ RUNNING (the clock jumped);
  *          any ─requestStop()─▶ STOPPING ─next tick─▶ STOPPED (then `onStopped`, outside
  *          any loop iteration).
  *
@@ -29,7 +30,7 @@
  * runs only once the tick has returned to Node. Handing back with `setImmediate` then
  * costs a whole trip through Node's event loop per await (~5 µs: bench/border.ts). So
  * when a tick runs out of ready work while outside waits are pending and its slice is
- * not over, it ends with one `queueMicrotask` instead: the reactions queued during the
+ * not over, it ends with one microtask hop instead: the reactions queued during the
  * tick run first, and the tick goes on with whatever they made ready, in the same
  * slice. The coroutine still resumes in a loop iteration (`runOnce`), never in the
  * Promise's reaction itself; and the slice still bounds how long the thread is kept,
@@ -40,8 +41,12 @@
  * microtask runs before Node polls for I/O, so a loop that always has work would
  * starve sockets forever. See docs/decisions.md for the measurements.
  *
- * Virtual time (specs): when nothing is ready and no I/O is pending, the clock jumps to
- * the next timer's deadline inside the tick, so timers fire at once in real time.
+ * Virtual time (clock.ts): when nothing is ready and no outside wait is pending, the
+ * clock jumps to the next timer's deadline inside the tick, so timers fire at once in
+ * real time. With outside waits pending the tick ends in AUTOJUMP: one real `setTimeout`
+ * of the clock's threshold; any wake-up before it fires (data, a settled Promise)
+ * clears it, and if it fires — real quiet for that long — the clock jumps to the next
+ * timer. The time slice stays in real time: it bounds how long the thread is held.
  */
 import type { EventLoop } from './loop.ts';
 
@@ -54,7 +59,11 @@ export const DRIVER_TRANSITIONS = {
   IDLE: { wake: 'IMMEDIATE', requestStop: 'STOPPING' },
   IMMEDIATE: { tick: 'RUNNING', requestStop: 'STOPPING' },
   TIMER: { tick: 'RUNNING', wake: 'IMMEDIATE', requestStop: 'STOPPING' },
-  RUNNING: { readyLeft: 'IMMEDIATE', onlyTimersLeft: 'TIMER', onlyIoOrStuck: 'IDLE', outsideWaitsInSlice: 'MICROTASK', requestStop: 'STOPPING' },
+  RUNNING: {
+    readyLeft: 'IMMEDIATE', onlyTimersLeft: 'TIMER', onlyIoOrStuck: 'IDLE', outsideWaitsInSlice: 'MICROTASK',
+    virtualTimersAndIo: 'AUTOJUMP', requestStop: 'STOPPING',
+  },
+  AUTOJUMP: { quiet: 'RUNNING', wake: 'IMMEDIATE', requestStop: 'STOPPING' },
   MICROTASK: { resume: 'RUNNING', requestStop: 'STOPPING' },
   STOPPING: { tick: 'STOPPED' },
   STOPPED: {},
@@ -119,7 +128,7 @@ export class Driver {
 
   /** Work arrived from outside a tick: make sure a tick is coming. */
   wake(): void {
-    if (this.#state === 'IDLE' || this.#state === 'TIMER') {
+    if (this.#state === 'IDLE' || this.#state === 'TIMER' || this.#state === 'AUTOJUMP') {
       this.#clearTimer();
       this.#state = 'IMMEDIATE';
       setImmediate(this.#tick);
@@ -199,15 +208,39 @@ export class Driver {
       return;
     }
     const when = loop._nextTimerWhen();
-    if (when !== null && !(loop._isVirtualTime() && loop._ioWaitCount() > 0)) {
+    const threshold = loop._autojumpThreshold();
+    if (when !== null && threshold !== null && loop._ioWaitCount() > 0) {
+      // Virtual time, a timer, and the outside world may still answer: wait for real
+      // quiet before jumping (clock.ts, "Autojump"). Anything that arrives first wakes
+      // the driver, which clears this timer.
+      if (threshold === Infinity) return this.#idle();
+      this.#state = 'AUTOJUMP';
+      this.#timer = setTimeout(this.#autojump, Math.min(MAX_TIMEOUT_MS, Math.ceil(threshold * 1000)));
+      return;
+    }
+    if (when !== null) {
       this.#state = 'TIMER';
       const delayMs = Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil((when - loop.time()) * 1000)));
       this.#timer = setTimeout(this.#tick, delayMs);
       return;
     }
-    this.#state = 'IDLE';
-    if (loop._ioWaitCount() === 0) this.#hooks.onStuck();
+    this.#idle();
   }
+
+  /** Nothing to run and no timer to wait for: idle on I/O, or stuck if there is none. */
+  #idle(): void {
+    this.#state = 'IDLE';
+    if (this.#loop._ioWaitCount() === 0) this.#hooks.onStuck();
+  }
+
+  /** AUTOJUMP → RUNNING: the threshold of real quiet passed; jump to the next timer. */
+  #autojump = (): void => {
+    if (this.#state !== 'AUTOJUMP') return;
+    const when = this.#loop._nextTimerWhen();
+    if (when !== null) this.#loop._advanceTo(when);
+    this.#state = 'TIMER'; // as if that timer had fired
+    this.#tick();
+  };
 
   #stop(): void {
     this.#clearTimer();

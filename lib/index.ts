@@ -15,6 +15,7 @@ export { Task, createTask, ensureFuture, currentTask, allTasks, sleep, type Task
 export { gather, GatheringFuture, type GatherOptions, type ResultOf } from './gather.ts';
 export { EventLoop, defaultExceptionHandler, type ExceptionContext, type ExceptionHandler, type LoopOptions } from './loop.ts';
 export { run, Runner, type RunOptions, type RunnerOptions, type RunnerRunOptions, type RunnerState } from './runners.ts';
+export { VirtualClock, type VirtualClockOptions } from './clock.ts';
 export { type SignalName } from './signals.ts';
 export { ContextVar, Context, Token, copyContext, LookupError, type ContextVarOptions, type CallOptions } from './contextvars.ts';
 export { wrapPromise, toPromise, type PromiseSource, type RunCoroutineOptions } from './promises.ts';

@@ -30,6 +30,7 @@ import type { Tracer } from './trace.ts';
 import { _runCoroutine, type RunCoroutineOptions } from './promises.ts';
 import { _addSignalHandler, _removeSignalHandler, _removeAllSignalHandlers, type SignalName } from './signals.ts';
 import { _takeCallOptions, type CallOptions } from './contextvars.ts';
+import { VirtualClock } from './clock.ts';
 
 /** What the exception handler receives, as asyncio's `context` dict. */
 export interface ExceptionContext {
@@ -48,10 +49,14 @@ export interface LoopOptions {
   /** Debug mode: slow callbacks are reported and tasks remember where they were created. */
   debug?: boolean;
   /**
-   * Virtual time: when nothing is ready and no I/O is pending, the clock jumps to the
-   * next timer instead of waiting for it (trio's autojump clock). For specs.
+   * Virtual time with the default threshold: short for `clock: new VirtualClock()`.
    */
   virtualTime?: boolean;
+  /**
+   * The clock `time()` reads and every timer runs on: a VirtualClock moves only when
+   * nothing can run, or by hand (clock.ts says exactly when). For tests.
+   */
+  clock?: VirtualClock;
   /**
    * Give each task its own Node async context, so that an `AsyncLocalStorage` value
    * entered in one task (a request id a logging library reads) is seen by that task and
@@ -94,7 +99,8 @@ export class EventLoop {
   #running = false;
   #closed = false;
   #debug: boolean;
-  #virtualNow: number | null;
+  /** The virtual clock, or null: Node's monotonic clock. */
+  readonly #clock: VirtualClock | null;
   #exceptionHandler: ExceptionHandler | null = null;
   #unretrieved = new Set<Unretrieved>();
   /** The record of each future whose exception nobody has looked at yet. */
@@ -129,13 +135,14 @@ export class EventLoop {
   constructor(options: LoopOptions = {}) {
     this.#debug = options.debug ?? false;
     this._recordAwaitSites = this.#debug;
-    this.#virtualNow = options.virtualTime ? 0 : null;
+    this.#clock = options.clock ?? (options.virtualTime ? new VirtualClock() : null);
+    this.#clock?._attach(this);
     this._asyncLocalStorage = options.asyncLocalStorage ?? false;
   }
 
   /** Monotonic time in seconds (virtual time in virtual mode). asyncio: `loop.time()`. */
   time(): number {
-    return this.#virtualNow ?? performance.now() / 1000;
+    return this.#clock === null ? performance.now() / 1000 : this.#clock.time();
   }
 
   /**
@@ -387,12 +394,22 @@ export class EventLoop {
 
   /** @internal True when the clock is virtual. */
   _isVirtualTime(): boolean {
-    return this.#virtualNow !== null;
+    return this.#clock !== null;
   }
 
   /** @internal Virtual time only: jump the clock forward to `when`. */
   _advanceTo(when: number): void {
-    if (this.#virtualNow !== null && when > this.#virtualNow) this.#virtualNow = when;
+    this.#clock?._advanceTo(when);
+  }
+
+  /** @internal The seconds of real quiet before the virtual clock autojumps (null: real time). */
+  _autojumpThreshold(): number | null {
+    return this.#clock === null ? null : this.#clock.autojumpThreshold;
+  }
+
+  /** @internal `clock.jump()` from a test: timers may be due now; wake the driver. */
+  _clockJumped(): void {
+    if (!this.#running && !this.#closed) this._onWork?.();
   }
 
   /** @internal An I/O wait begins (streams call this before waiting on a socket). */
@@ -553,7 +570,7 @@ export class EventLoop {
     // A timer due within 1 ms counts as expired: Node's setTimeout has millisecond
     // granularity and may wake us a fraction early (asyncio's `clock_resolution`).
     // Virtual time is exact: there, `sleep(0.0005)` must see the clock move.
-    const end = this.#virtualNow ?? this.time() + 0.001;
+    const end = this.#clock === null ? this.time() + 0.001 : this.#clock.time();
     let top = timers.peek();
     while (top !== undefined && top._when <= end) {
       timers.pop();
