@@ -59,8 +59,12 @@ export class _PromiseFuture<T> extends Future<T> {
     // it is cancelled at shutdown, which cancels it), is reported and cancelled, which
     // aborts its signal — the outside work stops with the loop. A bare Promise is its
     // caller's: cancelling would stop nothing, so it is not tracked (and not paid for:
-    // the registry costs ~20 % of an await, bench/border.ts P1).
-    if (controller !== null) loop._registerResource(this, 'a wrapPromise(fn) wait nobody awaited', '', undefined, closeAtExit);
+    // the registry costs ~20 % of an await, bench/border.ts P1). In debug mode the
+    // report says where it was made, as for a Server or an AsyncClient.
+    if (controller !== null) {
+      const stack = loop.getDebug() ? new Error().stack ?? '' : '';
+      loop._registerResource(this, 'a wrapPromise(fn) wait nobody awaited', stack, undefined, closeAtExit);
+    }
   }
 
   /** The Promise settled: pass its outcome on, unless the future was cancelled first. */

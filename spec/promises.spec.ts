@@ -509,4 +509,13 @@ test('wrapPromise: a wait never awaited and still pending when run() ends is rep
   assert.ok((awaited as unknown as AbortSignal).aborted);
 });
 
+test('wrapPromise: in debug mode the report of a wait nobody awaited says where it was made', async () => {
+  const { handler, contexts } = collectErrors();
+  await run((function* (): Coro<void> {
+    wrapPromise(() => new Promise<void>(() => {})); // forgotten
+  })(), { exceptionHandler: handler, debug: true });
+  assert.is(contexts.length, 1);
+  assert.match(contexts[0]!.message, /^a wrapPromise\(fn\) wait nobody awaited created at .*promises\.spec\.ts:\d+.* was never closed; closed at the end of run\(\)/);
+});
+
 test.run();
