@@ -230,8 +230,20 @@ export class Driver {
   /** Nothing to run and no timer to wait for: idle on I/O, or stuck if there is none. */
   #idle(): void {
     this.#state = 'IDLE';
-    if (this.#loop._ioWaitCount() === 0) this.#hooks.onStuck();
+    // No outside wait: stuck — unless async code is about to call in. Microtasks queued
+    // by this tick (the continuation after `await loop.runCoroutine(...)` or
+    // `await toPromise(task)`, which may set a future) have not run yet; the verdict
+    // waits for them. A setImmediate runs after every one of them, however long the
+    // chain of awaits; it costs one Node turn, and only on the way to a deadlock report.
+    if (this.#loop._ioWaitCount() === 0) setImmediate(this.#confirmStuck);
   }
+
+  /** Still idle with nothing ready, no timer and no outside wait: report it. */
+  #confirmStuck = (): void => {
+    const loop = this.#loop;
+    if (this.#state !== 'IDLE' || loop._readyCount() > 0 || loop._nextTimerWhen() !== null || loop._ioWaitCount() > 0) return;
+    this.#hooks.onStuck();
+  };
 
   /** AUTOJUMP → RUNNING: the threshold of real quiet passed; jump to the next timer. */
   #autojump = (): void => {

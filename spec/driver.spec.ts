@@ -104,8 +104,28 @@ test('with nothing ready, no timer and no I/O, the driver reports it is stuck', 
   const { driver, stuck } = drive(loop);
   driver.start();
   await nextImmediate();
+  assert.is(stuck(), 0, 'the verdict waits one Node turn for async code about to call in');
+  await nextImmediate();
   assert.is(stuck(), 1);
   assert.is(driver.state, 'IDLE');
+});
+
+test('work arriving from the microtasks of the last tick cancels the stuck verdict', async () => {
+  const loop = new EventLoop();
+  const { driver, stuck, stopped } = drive(loop);
+  let ran = false;
+  loop.callSoon(() => {
+    // Queued during the tick; it runs after the tick ends, before the verdict.
+    void Promise.resolve().then(() => Promise.resolve()).then(() => loop.callSoon(() => { ran = true; }));
+  });
+  driver.start();
+  await nextImmediate();
+  await nextImmediate();
+  await nextImmediate();
+  assert.ok(ran);
+  assert.is(stuck(), 1, 'stuck once, after the late work ran — not before it');
+  driver.requestStop();
+  await stopped;
 });
 
 test('only a timer left: the driver waits with one setTimeout, then runs it (real time)', async () => {

@@ -518,4 +518,17 @@ test('wrapPromise: in debug mode the report of a wait nobody awaited says where 
   assert.match(contexts[0]!.message, /^a wrapPromise\(fn\) wait nobody awaited created at .*promises\.spec\.ts:\d+.* was never closed; closed at the end of run\(\)/);
 });
 
+test('loop.runCoroutine: async code that sets a future after awaiting the coroutine is not mistaken for a deadlock', async () => {
+  const value = await run((function* (): Coro<string> {
+    const loop = getRunningLoop();
+    const fut = loop.createFuture<string>();
+    void (async () => {
+      await loop.runCoroutine((function* (): Coro<void> {})());
+      fut.setResult('set from async code');
+    })();
+    return yield* fut;
+  })());
+  assert.is(value, 'set from async code');
+});
+
 test.run();
