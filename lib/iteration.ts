@@ -133,7 +133,8 @@ export class AsyncIterableReader<T> implements CoroIterator<T> {
     }
     if (!outcome.ok) throw outcome.error;
     if (outcome.result.done) {
-      this.#state = 'EXHAUSTED';
+      // A return() that ran while this next() waited has closed the reader: keep CLOSED.
+      if (this.#state === 'OPEN') this.#state = 'EXHAUSTED';
       return end();
     }
     return { done: false, value: outcome.result.value };

@@ -83,6 +83,8 @@ interface OpenResource {
   readonly detail: (() => string | null) | undefined;
   /** Closes it at once (called with the object as `this`), so that it keeps nothing of the process alive. */
   readonly close: ((this: object) => void) | undefined;
+  /** False for routine cleanup nobody could have done by hand (a reader on process.stdin): closed, not reported. */
+  readonly report: boolean;
 }
 
 /** A cancelled timer stays in the heap until popped; sweep when they are the majority. */
@@ -491,8 +493,8 @@ export class EventLoop {
    * process alive for ever, so the runner asks at the end instead. `stack` is where it
    * was made, in debug mode ('' otherwise: a stack costs microseconds).
    */
-  _registerResource<O extends object>(obj: O, kind: string, stack: string, detail?: () => string | null, close?: (this: O) => void): void {
-    this.#openResources.set(obj, { kind, stack, detail, close: close as ((this: object) => void) | undefined });
+  _registerResource<O extends object>(obj: O, kind: string, stack: string, detail?: () => string | null, close?: (this: O) => void, report = true): void {
+    this.#openResources.set(obj, { kind, stack, detail, close: close as ((this: object) => void) | undefined, report });
   }
 
   /** @internal `obj` was closed: nothing to report. */
@@ -509,6 +511,10 @@ export class EventLoop {
     const leftovers = [...this.#openResources];
     this.#openResources.clear();
     for (const [obj, resource] of leftovers) {
+      if (!resource.report) {
+        resource.close?.call(obj);
+        continue;
+      }
       const detail = resource.detail?.() ?? null;
       const [site, ...frames] = resource.stack === '' ? [] : callerFrames(resource.stack);
       const where = site === undefined ? '' : ` created at ${site}`;

@@ -49,6 +49,8 @@ import { Buffer } from 'node:buffer';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Coro } from './coroutines.ts';
 import type { Future } from './futures.ts';
+import type { EventLoop } from './loop.ts';
+import { _getRunningLoop } from './events.ts';
 import {
   ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, _settleAll as settleAll, _waitIn, type ConnectionState, type _WriteProtocol,
 } from './streams.ts';
@@ -71,6 +73,8 @@ const EMPTY: Buffer = Buffer.alloc(0);
 export class _ReadPipe {
   readonly #stream: Readable;
   readonly #reader: StreamReader;
+  /** The loop that detaches this pipe when its run() ends, if it was made inside one. */
+  readonly #loop: EventLoop | null;
 
   constructor(stream: Readable, reader: StreamReader) {
     this.#stream = stream;
@@ -80,6 +84,11 @@ export class _ReadPipe {
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('close', this.#onClose);
+    // A stream still flowing when run() ends (process.stdin above all) would keep the
+    // process alive: the loop detaches and pauses it then, without a report — a reader
+    // has no close(), so nobody could have done it by hand.
+    this.#loop = _getRunningLoop();
+    this.#loop?._registerResource(this, 'a reader from openReadable()', '', undefined, detachAtExit, false);
     // A stream already over will not say so again: tell the reader now.
     // (`errored` and `closed` are undefined on streams from the readable-stream package.)
     if (stream.readableEnded) reader.feedEof();
@@ -107,16 +116,33 @@ export class _ReadPipe {
 
   #onEnd = (): void => {
     this.#reader.feedEof();
+    this.#loop?._resourceClosed(this);
   };
 
   #onError = (err: unknown): void => {
     this.#reader.setException(err);
+    this.#loop?._resourceClosed(this);
   };
 
   /** 'close' without 'end' or an error: destroyed, read as EOF (asyncio: connection_lost(None)). */
   #onClose = (): void => {
     if (this.#reader.exception() === null) this.#reader.feedEof();
+    this.#loop?._resourceClosed(this);
   };
+
+  /** @internal The end of run(): stop listening and stop the stream flowing. */
+  _detach(): void {
+    const stream = this.#stream;
+    stream.off('data', this.#onData);
+    stream.off('end', this.#onEnd);
+    stream.off('close', this.#onClose);
+    // The 'error' listener stays: an error after this must not become an uncaught one.
+    stream.pause();
+  }
+}
+
+function detachAtExit(this: _ReadPipe): void {
+  this._detach();
 }
 
 // ---------------------------------------------------------------------------------

@@ -732,8 +732,7 @@ export class _StreamProtocol implements _WriteProtocol<net.Socket> {
 
 /** What run() does to a server left open when it ends: stop listening, drop every connection. */
 function closeAtExit(this: Server): void {
-  this.close();
-  this.abortClients();
+  this.close(); // its connections are tracked, reported and destroyed on their own
 }
 
 /**
@@ -969,6 +968,15 @@ export interface OpenConnectionOptions {
  * @see asyncio `await asyncio.open_connection(host, port, ssl=None, limit=2**16)`
  */
 export function* openConnection(host: string, port: number, options: OpenConnectionOptions = {}): Coro<[StreamReader, StreamWriter]> {
+  return yield* _openConnection(host, port, options, 'a connection from openConnection()');
+}
+
+/**
+ * @internal openConnection, tracked for the end of run() under `trackedAs` — or not at
+ * all (null) for connections something else owns and closes: the HTTP pool's (their
+ * client is tracked instead).
+ */
+export function* _openConnection(host: string, port: number, options: OpenConnectionOptions, trackedAs: string | null): Coro<[StreamReader, StreamWriter]> {
   options.signal?.throwIfAborted();
   const reader = new StreamReader(options.limit ?? DEFAULT_LIMIT);
   const isTls = options.tls !== undefined && options.tls !== false;
@@ -978,7 +986,30 @@ export function* openConnection(host: string, port: number, options: OpenConnect
   const protocol = new _StreamProtocol(socket, reader, isTls, 'CONNECTING');
   yield* protocol.waitConnected(options.signal);
   socket.setNoDelay(true);
-  return [reader, new StreamWriter(protocol, reader)];
+  const writer = new StreamWriter(protocol, reader);
+  if (trackedAs !== null) closeWithLoop(getRunningLoop(), protocol, writer, trackedAs);
+  return [reader, writer];
+}
+
+/**
+ * A socket left open when its run() ends would keep the process alive: the loop
+ * reports it and destroys it then (loop.ts `_closeLeftovers`); its 'close' ends the
+ * tracking. Client connections and a server's accepted ones alike.
+ */
+function closeWithLoop(loop: EventLoop, protocol: _StreamProtocol, writer: StreamWriter, kind: string): void {
+  if (protocol.state === 'CLOSED') return;
+  const peer = protocol.peername;
+  const detail = peer === null ? undefined : () => `with ${peer[0]}:${peer[1]}`;
+  loop._registerResource(writer, kind, loop.getDebug() ? new Error().stack ?? '' : '', detail, destroyAtExit);
+  const previous = protocol.onClosed;
+  protocol.onClosed = (p) => {
+    loop._resourceClosed(writer);
+    previous?.(p);
+  };
+}
+
+function destroyAtExit(this: StreamWriter): void {
+  this.transport.destroy();
 }
 
 /** SNI takes a host name, never an IP address (Node warns about one). */
@@ -1208,6 +1239,7 @@ export class Server {
       this.#writers.delete(writer);
       this.#maybeClosed();
     };
+    closeWithLoop(this.#loop, protocol, writer, 'a connection accepted by a Server');
     this.#loop.callSoon(this.#startHandler, reader, writer);
   };
 

@@ -414,19 +414,19 @@ function doneReason(task: Task<unknown>): unknown {
  * many tasks does not collect one listener per task for ever.
  */
 function cancelOnAbort(task: Task<unknown>, signal: AbortSignal): void {
-  if (signal.aborted) {
-    task.cancel(abortMessage(signal.reason));
-    return;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(`createTask(): the signal option must be an AbortSignal (e.g. controller.signal), got ${describeValue(signal)}.`);
   }
   const onAbort = (): void => {
     task.cancel(abortMessage(signal.reason));
   };
+  if (signal.aborted) return onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   task.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** The CancelledError message for an abort reason (an Error's message, or the value as text). */
-export function abortMessage(reason: unknown): string {
+function abortMessage(reason: unknown): string {
   if (reason instanceof Error) return reason.message;
   return reason === undefined ? 'aborted' : String(reason);
 }

@@ -531,4 +531,12 @@ test('loop.runCoroutine: async code that sets a future after awaiting the corout
   assert.is(value, 'set from async code');
 });
 
+test('createTask {signal}: something other than an AbortSignal is a TypeError saying what is expected', async () => {
+  await runVirtual((function* (): Coro<void> {
+    const err = thrown(() => createTask((function* (): Coro<void> {})(), { signal: {} as AbortSignal }));
+    assert.instance(err, TypeError);
+    assert.match((err as Error).message, /must be an AbortSignal/);
+  })());
+});
+
 test.run();

@@ -43,7 +43,7 @@ import type { TimerHandle } from '../events.ts';
 import { getRunningLoop } from '../events.ts';
 import { CancelledError, RuntimeError } from '../exceptions.ts';
 import type { EventLoop } from '../loop.ts';
-import { openConnection, type StreamReader, type StreamWriter } from '../streams.ts';
+import { _openConnection, type StreamReader, type StreamWriter } from '../streams.ts';
 import { ClientConnection } from './connection.ts';
 import {
   ConnectError,
@@ -203,7 +203,7 @@ export class HTTP11Connection {
     const timer = limit === null ? null : loop.callLater(limit, abortConnect, abort, limit, host, port);
     try {
       const tlsOption = scheme === 'https' ? (options.tls ?? true) : undefined;
-      const [reader, writer] = yield* openConnection(host, port, { tls: tlsOption, signal: abort.signal });
+      const [reader, writer] = yield* _openConnection(host, port, { tls: tlsOption, signal: abort.signal }, null);
       this.#reader = reader;
       this.#writer = writer;
       this.#state = 'ACTIVE';
