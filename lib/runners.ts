@@ -232,7 +232,12 @@ export class Runner implements AsyncDisposable {
     const loop = new EventLoop(options);
     if (options.exceptionHandler) loop.setExceptionHandler(options.exceptionHandler);
     options.trace?.attach(loop);
-    options.setup?.(loop);
+    try {
+      options.setup?.(loop);
+    } catch (err) {
+      loop.close(); // removes any signal handler setup added, whose keep-alive would hold the process
+      throw err;
+    }
     this.#loop = loop;
     this.#state = 'IDLE';
     return loop;

@@ -761,4 +761,20 @@ test('child process: handleSignals: false leaves SIGINT to Node, which ends the 
   assert.not.match(exit.stdout, /cleaning/);
 });
 
+test('a setup() that throws after adding a signal handler leaves no handler behind', async () => {
+  const before = process.listenerCount('SIGUSR2');
+  let loop: EventLoop | null = null;
+  const boom = new Error('setup failed');
+  const err = thrown(() => run((function* (): Coro<void> {})(), {
+    setup: (l) => {
+      loop = l;
+      l.addSignalHandler('SIGUSR2', () => {});
+      throw boom;
+    },
+  }));
+  assert.is(err, boom);
+  assert.is(process.listenerCount('SIGUSR2'), before);
+  assert.ok(loop !== null && (loop as EventLoop).isClosed());
+});
+
 test.run();
