@@ -16,9 +16,8 @@
  *   serves many settled Promises.
  */
 import { run, createTask, gather, wrapPromise, type Coro, type Task } from '../lib/index.ts';
-import { type Measurement, pair, gc, scaled } from './harness.ts';
+import { type Measurement, pair, scaled, timedRep } from './harness.ts';
 
-const now = (): number => performance.now();
 
 export const P1_N = scaled(100_000);
 function* p1Main(n: number): Coro<number> {
@@ -45,18 +44,10 @@ async function p2Native(): Promise<number> {
   return (await Promise.all(ps)).length;
 }
 
-/** ns per await of one whole call of `fn`, after a GC. */
-async function timed(awaits: number, fn: () => Promise<unknown>): Promise<number> {
-  gc();
-  const t0 = now();
-  await fn();
-  return ((now() - t0) * 1e6) / awaits;
-}
-
 export async function benchBorder(rounds = 7): Promise<Measurement[]> {
-  const [p1y, p1n] = await pair(rounds, () => timed(P1_N, () => run(p1Main(P1_N))), () => timed(P1_N, () => p1Native(P1_N)));
+  const [p1y, p1n] = await pair(rounds, () => timedRep(P1_N, () => run(p1Main(P1_N))), () => timedRep(P1_N, () => p1Native(P1_N)));
   const total = P2_TASKS * P2_EACH;
-  const [p2y, p2n] = await pair(rounds, () => timed(total, () => run(p2Main())), () => timed(total, () => p2Native()));
+  const [p2y, p2n] = await pair(rounds, () => timedRep(total, () => run(p2Main())), () => timedRep(total, () => p2Native()));
   return [
     { name: 'P1 yield* wrapPromise(resolved) vs await, 1 task × 100k', unit: 'ns/await', yieldio: p1y, peer: p1n, peerName: 'async/await' },
     { name: 'P2 the same, 100 tasks × 1k', unit: 'ns/await', yieldio: p2y, peer: p2n, peerName: 'async/await' },

@@ -63,6 +63,18 @@ export async function pair(rounds: number, a: () => Promise<number>, b: () => Pr
   return [median(as), median(bs)];
 }
 
+/**
+ * One rep as a user meets it (the method of ../shared/bench-sched): a forced GC first
+ * (not timed), then the whole call — `run()` with its fresh loop, driver start and
+ * shutdown, or the whole async function — timed from outside; ns per op.
+ */
+export async function timedRep(ops: number, fn: () => Promise<unknown>): Promise<number> {
+  gc();
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / ops;
+}
+
 export function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc;
   if (!g) throw new Error('run the benchmarks with node --expose-gc (npm run bench does).');
