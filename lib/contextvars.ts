@@ -29,8 +29,7 @@
  * done-callbacks run in the context of the loop's `run()`, not one captured when they
  * were added.
  */
-import { RuntimeError } from './exceptions.ts';
-import { ValueError } from './locks.ts';
+import { LookupError, RuntimeError, ValueError } from './exceptions.ts';
 
 /** One context's mapping. Never modified once made. @internal */
 export type ContextMapping = ReadonlyMap<ContextVar<any>, unknown>;
@@ -240,9 +239,4 @@ export function _takeCallOptions(args: unknown[]): Context | undefined {
  */
 export function copyContext(): Context {
   return new Context(CURRENT.vars);
-}
-
-/** Python's `LookupError`: `ContextVar.get()` with no value, no fallback and no default. */
-export class LookupError extends Error {
-  override name = 'LookupError';
 }

@@ -144,3 +144,33 @@ export class RuntimeError extends Error {
 export class DeadlockError extends RuntimeError {
   override name = 'DeadlockError';
 }
+
+/**
+ * An argument has the right type but a wrong value: over-releasing a BoundedSemaphore,
+ * `taskDone()` called too often, `new Semaphore(-1)`. Python's built-in `ValueError`.
+ *
+ * @example
+ * try { queue.taskDone(); } catch (e) { if (e instanceof ValueError) console.error('unbalanced taskDone()'); }
+ * @see Python's `ValueError`, as raised by `BoundedSemaphore.release()` and `Queue.task_done()`
+ */
+export class ValueError extends Error {
+  override name = 'ValueError';
+}
+
+/**
+ * The connection was lost while writing or draining. Node sockets report resets with
+ * `code: 'ECONNRESET'`; this error carries the same code. Python's built-in
+ * `ConnectionResetError`, which asyncio's `drain()` raises as "Connection lost".
+ */
+export class ConnectionResetError extends Error {
+  override name = 'ConnectionResetError';
+  readonly code = 'ECONNRESET';
+  constructor(message = 'Connection lost') {
+    super(message);
+  }
+}
+
+/** Python's `LookupError`: `ContextVar.get()` with no value, no fallback and no default. */
+export class LookupError extends Error {
+  override name = 'LookupError';
+}

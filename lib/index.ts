@@ -7,7 +7,7 @@ export { isCoroutine, isCoroutineFunction } from './coroutines.ts';
 export {
   CancelledError, TimeoutError, InvalidStateError, QueueEmpty, QueueFull, QueueShutDown,
   BrokenBarrierError, IncompleteReadError, LimitOverrunError, ExceptionGroup, RuntimeError, DeadlockError,
-  KeyboardInterrupt,
+  KeyboardInterrupt, ValueError, LookupError, ConnectionResetError,
 } from './exceptions.ts';
 export { Handle, TimerHandle, getRunningLoop } from './events.ts';
 export { Future, isFuture, type FutureState, type DoneCallback } from './futures.ts';
@@ -17,17 +17,17 @@ export { EventLoop, defaultExceptionHandler, type ExceptionContext, type Excepti
 export { run, Runner, type RunOptions, type RunnerOptions, type RunnerRunOptions, type RunnerState } from './runners.ts';
 export { VirtualClock, type VirtualClockOptions } from './clock.ts';
 export { type SignalName } from './signals.ts';
-export { ContextVar, Context, Token, copyContext, LookupError, type ContextVarOptions, type CallOptions } from './contextvars.ts';
+export { ContextVar, Context, Token, copyContext, type ContextVarOptions, type CallOptions } from './contextvars.ts';
 export { wrapPromise, toPromise, type PromiseSource, type RunCoroutineOptions } from './promises.ts';
 export {
   aiter, toAsyncIterable, forEach, AsyncIterableReader,
   type CoroIterator, type IterationSource, type ToAsyncIterableOptions,
 } from './iteration.ts';
 export { asyncWith, type AsyncContextManager, type NonSuppressingContextManager } from './contextlib.ts';
-export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, ValueError, type BarrierState } from './locks.ts';
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier, type BarrierState } from './locks.ts';
 export { Queue, PriorityQueue, LifoQueue, pythonCompare, type PriorityQueueOptions } from './queues.ts';
 export {
-  StreamReader, StreamWriter, Server, openConnection, startServer, ConnectionResetError, DEFAULT_LIMIT,
+  StreamReader, StreamWriter, Server, openConnection, startServer, DEFAULT_LIMIT,
   type OpenConnectionOptions, type StartServerOptions, type ClientConnectedHandler, type ExtraInfoName, type FlowControlled,
 } from './streams.ts';
 export { openReadable, openWritable, openDuplex, type OpenReadableOptions } from './nodestreams.ts';

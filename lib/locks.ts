@@ -23,19 +23,7 @@ import type { EventLoop } from './loop.ts';
 import type { Future } from './futures.ts';
 import type { NonSuppressingContextManager } from './contextlib.ts';
 import { getRunningLoop } from './events.ts';
-import { BrokenBarrierError, CancelledError, RuntimeError } from './exceptions.ts';
-
-/**
- * An argument has the right type but a wrong value: over-releasing a BoundedSemaphore,
- * `taskDone()` called too often, `new Semaphore(-1)`. Python's built-in `ValueError`.
- *
- * @example
- * try { queue.taskDone(); } catch (e) { if (e instanceof ValueError) console.error('unbalanced taskDone()'); }
- * @see Python's `ValueError`, as raised by `BoundedSemaphore.release()` and `Queue.task_done()`
- */
-export class ValueError extends Error {
-  override name = 'ValueError';
-}
+import { BrokenBarrierError, CancelledError, RuntimeError, ValueError } from './exceptions.ts';
 
 /**
  * A primitive belongs to the loop of the first task that waits on it; using it from

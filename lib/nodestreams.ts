@@ -51,8 +51,9 @@ import type { Coro } from './coroutines.ts';
 import type { Future } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { _getRunningLoop } from './events.ts';
+import { ConnectionResetError } from './exceptions.ts';
 import {
-  ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, _settleAll as settleAll, _waitIn, type ConnectionState, type _WriteProtocol,
+  DEFAULT_LIMIT, StreamReader, StreamWriter, _settleAll as settleAll, _waitIn, type ConnectionState, type _WriteProtocol,
 } from './streams.ts';
 
 const EMPTY: Buffer = Buffer.alloc(0);

@@ -23,8 +23,8 @@
 import type { Coro } from './coroutines.ts';
 import type { Future } from './futures.ts';
 import { Deque } from './deque.ts';
-import { QueueEmpty, QueueFull, QueueShutDown } from './exceptions.ts';
-import { Event, ValueError, _LoopBound } from './locks.ts';
+import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from './exceptions.ts';
+import { Event, _LoopBound } from './locks.ts';
 
 /**
  * A FIFO queue between tasks, bounded by `maxsize` (0 or less: unbounded).

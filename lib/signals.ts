@@ -43,8 +43,7 @@
 import { constants } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
 import type { EventLoop } from './loop.ts';
-import { RuntimeError } from './exceptions.ts';
-import { ValueError } from './locks.ts';
+import { RuntimeError, ValueError } from './exceptions.ts';
 import { describeValue, isCoroutineFunction } from './coroutines.ts';
 import { copyContext } from './contextvars.ts';
 

@@ -77,26 +77,13 @@ import type { EventLoop } from './loop.ts';
 import type { Future } from './futures.ts';
 import { getRunningLoop } from './events.ts';
 import { _labelFuture } from './callgraph.ts';
-import { CancelledError, IncompleteReadError, LimitOverrunError, RuntimeError } from './exceptions.ts';
+import { CancelledError, ConnectionResetError, IncompleteReadError, LimitOverrunError, RuntimeError } from './exceptions.ts';
 
 /** The default buffer limit: 64 KiB, as asyncio's `_DEFAULT_LIMIT`. */
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const EMPTY: Buffer = Buffer.alloc(0);
 const NEWLINE: Buffer = Buffer.from('\n');
-
-/**
- * The connection was lost while writing or draining. Node sockets report resets with
- * `code: 'ECONNRESET'`; this error carries the same code. Python's built-in
- * `ConnectionResetError`, which asyncio's `drain()` raises as "Connection lost".
- */
-export class ConnectionResetError extends Error {
-  override name = 'ConnectionResetError';
-  readonly code = 'ECONNRESET';
-  constructor(message = 'Connection lost') {
-    super(message);
-  }
-}
 
 /** What the reader pauses and resumes: a Node socket, or a test double. */
 export interface FlowControlled {

@@ -18,10 +18,9 @@ import { getRunningLoop, _getRunningLoop } from './events.ts';
 import type { TimerHandle } from './events.ts';
 import type { EventLoop } from './loop.ts';
 import { type Awaitable, ensureFuture } from './tasks.ts';
-import { CancelledError, RuntimeError, TimeoutError } from './exceptions.ts';
+import { CancelledError, RuntimeError, TimeoutError, ValueError } from './exceptions.ts';
 import { type Coro, describeValue, isCoroutine } from './coroutines.ts';
 import { withTimeout } from './timeouts.ts';
-import { ValueError } from './locks.ts';
 import { Queue } from './queues.ts';
 import type { CoroIterator } from './iteration.ts';
 

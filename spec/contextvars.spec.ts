@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as assert from 'uvu/assert';
-import { ContextVar, Context, Token, copyContext, LookupError } from '../lib/contextvars.ts';
+import { ContextVar, Context, Token, copyContext } from '../lib/contextvars.ts';
+import { LookupError } from '../lib/exceptions.ts';
 import { createTask, sleep } from '../lib/tasks.ts';
 import { gather } from '../lib/gather.ts';
 import { TaskGroup } from '../lib/taskgroups.ts';
@@ -9,7 +10,7 @@ import { asyncWith } from '../lib/contextlib.ts';
 import { eagerTaskFactory } from '../lib/eager.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { RuntimeError } from '../lib/exceptions.ts';
-import { ValueError } from '../lib/locks.ts';
+import { ValueError } from '../lib/exceptions.ts';
 import type { EventLoop } from '../lib/loop.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { runVirtual, thrown, trace } from './_support/virtual.ts';

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore, ValueError } from '../lib/locks.ts';
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from '../lib/locks.ts';
+import { ValueError } from '../lib/exceptions.ts';
 import { asyncWith } from '../lib/contextlib.ts';
 import { createTask, sleep, type Task } from '../lib/tasks.ts';
 import { gather } from '../lib/gather.ts';

@@ -13,7 +13,8 @@ import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, DeadlockError, IncompleteReadError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import type { EventLoop } from '../lib/loop.ts';
-import { ConnectionResetError, type StreamReader } from '../lib/streams.ts';
+import { type StreamReader } from '../lib/streams.ts';
+import { ConnectionResetError } from '../lib/exceptions.ts';
 import { openDuplex, openReadable, openWritable } from '../lib/nodestreams.ts';
 
 const s = (buf: Uint8Array): string => Buffer.from(buf).toString('latin1');

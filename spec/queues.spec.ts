@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LifoQueue, PriorityQueue, Queue, pythonCompare } from '../lib/queues.ts';
-import { ValueError } from '../lib/locks.ts';
+import { ValueError } from '../lib/exceptions.ts';
 import { createTask, sleep, type Task } from '../lib/tasks.ts';
 import { gather } from '../lib/gather.ts';
 import { getRunningLoop } from '../lib/events.ts';

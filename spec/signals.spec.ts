@@ -10,7 +10,7 @@ import { getRunningLoop } from '../lib/events.ts';
 import { currentTask } from '../lib/tasks.ts';
 import { ContextVar } from '../lib/contextvars.ts';
 import { DeadlockError, RuntimeError } from '../lib/exceptions.ts';
-import { ValueError } from '../lib/locks.ts';
+import { ValueError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { collectErrors, rejection, runVirtual, thrown, trace } from './_support/virtual.ts';
 import { spawnProgram } from './_support/child.ts';

@@ -6,13 +6,13 @@ import * as net from 'node:net';
 import { run } from '../lib/runners.ts';
 import { allTasks, createTask, currentTask, sleep, type Task } from '../lib/tasks.ts';
 import { getRunningLoop } from '../lib/events.ts';
-import { CancelledError, DeadlockError, IncompleteReadError, LimitOverrunError, RuntimeError } from '../lib/exceptions.ts';
+import { CancelledError, ConnectionResetError, DeadlockError, IncompleteReadError, LimitOverrunError, RuntimeError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
 import { asyncWith } from '../lib/contextlib.ts';
 import type { EventLoop, ExceptionContext } from '../lib/loop.ts';
 import { Queue } from '../lib/queues.ts';
 import {
-  ConnectionResetError, DEFAULT_LIMIT, StreamReader, StreamWriter, openConnection, startServer, _ChunkBuffer,
+  DEFAULT_LIMIT, StreamReader, StreamWriter, openConnection, startServer, _ChunkBuffer,
   type ClientConnectedHandler, type OpenConnectionOptions, type Server, type StartServerOptions,
 } from '../lib/streams.ts';
 import { closedPort, hasIpv6Loopback, startBytesServer as startBytesServerUntracked, testCert, type BytesServer } from './_support/servers.ts';

@@ -6,7 +6,7 @@ import type { Future } from '../lib/futures.ts';
 import { getRunningLoop } from '../lib/events.ts';
 import { CancelledError, RuntimeError, TimeoutError } from '../lib/exceptions.ts';
 import type { Coro } from '../lib/coroutines.ts';
-import { ValueError } from '../lib/locks.ts';
+import { ValueError } from '../lib/exceptions.ts';
 import { collectErrors, manualLoop, runVirtual, thrown, trace, type Trace, caught } from './_support/virtual.ts';
 
 const now = (): number => getRunningLoop().time();
