@@ -43,9 +43,30 @@ export class RequestError extends HTTPError {
   override name = 'RequestError';
 }
 
+/** Options of {@link TransportError} and its subclasses. */
+export interface TransportErrorOptions extends HTTPErrorOptions {
+  /** See {@link TransportError.closedBeforeResponse}. */
+  closedBeforeResponse?: boolean;
+}
+
 /** Anything that went wrong on the wire or in the framing. httpx: `TransportError`. */
 export class TransportError extends RequestError {
   override name = 'TransportError';
+  /**
+   * True when the connection was closed or reset after our request was (being) sent
+   * and before a single byte of the response arrived: a RemoteProtocolError for a
+   * clean close, a ReadError or WriteError for ECONNRESET / EPIPE. On a reused
+   * keep-alive connection this is the classic race with the server's idle timeout
+   * (it closed just as we wrote), and the pool may retry an idempotent request once
+   * on a fresh connection. Any other failure is not safe to retry blindly.
+   *
+   * The one carrier of that signal: `isNoResponseError(err)` reads only this field.
+   */
+  readonly closedBeforeResponse: boolean;
+  constructor(message: string, options?: TransportErrorOptions) {
+    super(message, options);
+    this.closedBeforeResponse = options?.closedBeforeResponse ?? false;
+  }
 }
 
 /** A deadline passed. httpx: `TimeoutException`. */
@@ -100,30 +121,16 @@ export class LocalProtocolError extends ProtocolError {
   override name = 'LocalProtocolError';
 }
 
-/** Options of {@link RemoteProtocolError}. */
-export interface RemoteProtocolErrorOptions extends HTTPErrorOptions {
-  /** See {@link RemoteProtocolError.closedBeforeResponse}. */
-  closedBeforeResponse?: boolean;
-}
+/** Options of {@link RemoteProtocolError}: those of every TransportError. */
+export type RemoteProtocolErrorOptions = TransportErrorOptions;
 
 /**
- * The peer sent something HTTP/1.1 forbids, or closed the connection mid-message.
+ * The peer sent something HTTP/1.1 forbids, or closed the connection mid-message
+ * (`closedBeforeResponse` when it closed before any byte of the response).
  * httpx: `RemoteProtocolError`.
  */
 export class RemoteProtocolError extends ProtocolError {
   override name = 'RemoteProtocolError';
-  /**
-   * True when the peer closed the connection after our request was sent and
-   * before a single byte of the response arrived. On a reused keep-alive
-   * connection this is the classic race with the server's idle timeout (it
-   * closed just as we wrote), and the pool may retry the request once on a
-   * fresh connection. Any other premature close is not safe to retry blindly.
-   */
-  readonly closedBeforeResponse: boolean;
-  constructor(message: string, options?: RemoteProtocolErrorOptions) {
-    super(message, options);
-    this.closedBeforeResponse = options?.closedBeforeResponse ?? false;
-  }
 }
 
 /** A proxy refused or failed the tunnel. httpx: `ProxyError`. */

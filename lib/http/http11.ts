@@ -52,6 +52,7 @@ import {
   ReadError,
   ReadTimeout,
   RemoteProtocolError,
+  TransportError,
   WriteError,
   WriteTimeout,
 } from './errors.ts';
@@ -121,18 +122,14 @@ export type HTTPConnectionState = 'CONNECTING' | 'ACTIVE' | 'IDLE' | 'CLOSED';
 
 let nextConnectionId = 0;
 
-/** Errors that prove the server never saw (or never answered) the request: safe to retry once. */
-const noResponseErrors = new WeakSet<object>();
-
 /**
  * True if `err` says the server closed or reset the connection before sending a
  * single byte of response — on a reused connection, the server's idle timeout
- * racing our request. RemoteProtocolError's `closedBeforeResponse`, or a read or
- * write error (ECONNRESET, EPIPE) before any byte arrived.
+ * racing our request: a TransportError (RemoteProtocolError for a clean close,
+ * ReadError / WriteError for ECONNRESET, EPIPE) with `closedBeforeResponse` set.
  */
 export function isNoResponseError(err: unknown): boolean {
-  if (err instanceof RemoteProtocolError) return err.closedBeforeResponse;
-  return typeof err === 'object' && err !== null && noResponseErrors.has(err);
+  return err instanceof TransportError && err.closedBeforeResponse;
 }
 
 /**
@@ -142,8 +139,8 @@ export function isNoResponseError(err: unknown): boolean {
  * Invariants:
  * - CONNECTING: no socket yet (`#reader`/`#writer` null); `connect()` moves to
  *   ACTIVE or, failing or cancelled, to CLOSED.
- * - ACTIVE: leased to one request; `#h11` is mid-exchange or between exchanges.
- * - IDLE: in the pool's idle list; `#h11` is between exchanges (both IDLE);
+ * - ACTIVE: leased to one request; `#protocol` is mid-exchange or between exchanges.
+ * - IDLE: in the pool's idle list; `#protocol` is between exchanges (both IDLE);
  *   `expiresAt` is when keep-alive ends; `#idleBytesRead` is the socket's byte
  *   count when it went idle, so any byte the server sent since is noticed.
  * - CLOSED: the socket is destroyed or closing; `#timer` is null. Final.
@@ -171,7 +168,7 @@ export class HTTP11Connection {
   #reader: StreamReader | null = null;
   #writer: StreamWriter | null = null;
   #loop: EventLoop | null = null;
-  readonly #h11 = new ClientConnection();
+  readonly #protocol = new ClientConnection();
   #idleBytesRead = 0;
   #exchangeBytes = 0;
   #deadline = Infinity;
@@ -227,7 +224,7 @@ export class HTTP11Connection {
     this.#exchangeBytes = 0;
     try {
       const body = request.content;
-      const bytes = this.#h11.sendRequest({
+      const bytes = this.#protocol.sendRequest({
         method: request.method,
         target: request.target,
         headers: request.headers,
@@ -235,7 +232,7 @@ export class HTTP11Connection {
       });
       if (this.#write(bytes)) yield* this.#drain(timeouts.write);
       for (;;) {
-        const event = this.#h11.nextEvent();
+        const event = this.#protocol.nextEvent();
         if (event === NEED_DATA) {
           yield* this.#receive(timeouts.read);
           continue;
@@ -264,7 +261,7 @@ export class HTTP11Connection {
   *readBody(readTimeout: number | null): Coro<Uint8Array | null> {
     try {
       for (;;) {
-        const event = this.#h11.nextEvent();
+        const event = this.#protocol.nextEvent();
         if (event === NEED_DATA) {
           yield* this.#receive(readTimeout);
           continue;
@@ -289,8 +286,8 @@ export class HTTP11Connection {
    * and the state machine is reset for it; false if it must be closed.
    */
   finishCycle(): boolean {
-    if (this.#state !== 'ACTIVE' || !this.#h11.isReusable() || this.#reader!.atEof()) return false;
-    this.#h11.startNextCycle();
+    if (this.#state !== 'ACTIVE' || !this.#protocol.isReusable() || this.#reader!.atEof()) return false;
+    this.#protocol.startNextCycle();
     return true;
   }
 
@@ -374,7 +371,7 @@ export class HTTP11Connection {
       this.#deadline = Infinity;
     }
     this.#exchangeBytes += data.length;
-    this.#h11.receiveData(data.length === 0 ? null : data);
+    this.#protocol.receiveData(data.length === 0 ? null : data);
   }
 
   /** One write of head and body; true if the socket's buffer is full and `#drain` must be waited for. */
@@ -405,9 +402,8 @@ export class HTTP11Connection {
     if (err instanceof HTTPError || err instanceof CancelledError) return err;
     const { host, port } = this.origin;
     const message = `${op} ${op === 'read' ? 'from' : 'to'} ${host}:${port} failed: ${describe(err)}`;
-    const wrapped = op === 'read' ? new ReadError(message, { cause: err }) : new WriteError(message, { cause: err });
-    if (this.#exchangeBytes === 0) noResponseErrors.add(wrapped);
-    return wrapped;
+    const options = { cause: err, closedBeforeResponse: this.#exchangeBytes === 0 };
+    return op === 'read' ? new ReadError(message, options) : new WriteError(message, options);
   }
 
   #setDeadline(kind: 'read' | 'write', timeout: number): void {

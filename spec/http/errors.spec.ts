@@ -56,6 +56,13 @@ test('RemoteProtocolError.closedBeforeResponse defaults to false', () => {
   assert.is(new RemoteProtocolError('x', { closedBeforeResponse: true }).closedBeforeResponse, true);
 });
 
+test('closedBeforeResponse is one field of every TransportError: a reset before any byte is carried the same way', () => {
+  for (const E of [ReadError, WriteError, RemoteProtocolError]) {
+    assert.is(new E('x').closedBeforeResponse, false);
+    assert.is(new E('x', { closedBeforeResponse: true }).closedBeforeResponse, true);
+  }
+});
+
 test('HTTPStatusError carries request and response', () => {
   const err = new HTTPStatusError('404 Not Found', { request: 'req', response: 'resp' });
   assert.is(err.request, 'req');
