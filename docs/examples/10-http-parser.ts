@@ -1,7 +1,7 @@
 /**
  * Step 10 of docs/walkthrough.md — the sans-IO HTTP/1.1 parser: bytes in, events out.
  * Real code: lib/http/connection.ts → ClientConnection; lib/http/state.ts →
- * ConnectionState; lib/http/readers.ts → ChunkedReader.
+ * ProtocolState; lib/http/readers.ts → ChunkedReader.
  *
  * No socket anywhere: the same response is fed whole and one byte at a time, and must
  * give the same events.

@@ -64,7 +64,7 @@ import {
   type BodyReader,
 } from './readers.ts';
 import { ReceiveBuffer } from './receivebuffer.ts';
-import { ConnectionState, type ClientState, type ServerState } from './state.ts';
+import { ProtocolState, type ClientRoleState, type ServerRoleState } from './state.ts';
 import { writeRequest, type BodyWriter, type RequestInit } from './writers.ts';
 
 /** Limits of a {@link ClientConnection}. */
@@ -103,7 +103,7 @@ const CONNECTION_CLOSED: ConnectionClosed = Object.freeze({ type: 'ConnectionClo
  * if (conn.isReusable()) conn.startNextCycle(); else socket.end();
  */
 export class ClientConnection {
-  readonly #state = new ConnectionState();
+  readonly #state = new ProtocolState();
   readonly #buf = new ReceiveBuffer();
   readonly #maxHeaderSize: number;
   readonly #maxChunkLineSize: number;
@@ -119,12 +119,12 @@ export class ClientConnection {
   }
 
   /** Our (the client's) state. */
-  get ourState(): ClientState {
+  get ourState(): ClientRoleState {
     return this.#state.client;
   }
 
   /** Their (the server's) state. */
-  get theirState(): ServerState {
+  get theirState(): ServerRoleState {
     return this.#state.server;
   }
 

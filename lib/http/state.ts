@@ -33,13 +33,13 @@ import { LocalProtocolError, RemoteProtocolError } from './errors.ts';
 export type Role = 'client' | 'server';
 
 /** The client half: idle, sending a request body, finished, or out of service. */
-export type ClientState = 'IDLE' | 'SEND_BODY' | 'DONE' | 'MUST_CLOSE' | 'CLOSED' | 'ERROR';
+export type ClientRoleState = 'IDLE' | 'SEND_BODY' | 'DONE' | 'MUST_CLOSE' | 'CLOSED' | 'ERROR';
 
 /**
  * The server half. It has one state more than the client: SEND_RESPONSE,
  * "a request came, its response (or 1xx responses) may now be sent".
  */
-export type ServerState = 'IDLE' | 'SEND_RESPONSE' | 'SEND_BODY' | 'DONE' | 'MUST_CLOSE' | 'CLOSED' | 'ERROR';
+export type ServerRoleState = 'IDLE' | 'SEND_RESPONSE' | 'SEND_BODY' | 'DONE' | 'MUST_CLOSE' | 'CLOSED' | 'ERROR';
 
 /** One role's table: for each state, the events allowed there and where each leads. */
 export type TransitionTable<S extends string> = {
@@ -48,8 +48,8 @@ export type TransitionTable<S extends string> = {
 
 /** Event-triggered transitions: `EVENT_TRANSITIONS[role][state][event]` is the next state. */
 export const EVENT_TRANSITIONS: {
-  readonly client: TransitionTable<ClientState>;
-  readonly server: TransitionTable<ServerState>;
+  readonly client: TransitionTable<ClientRoleState>;
+  readonly server: TransitionTable<ServerRoleState>;
 } = {
   client: {
     IDLE: { Request: 'SEND_BODY', ConnectionClosed: 'CLOSED' },
@@ -74,8 +74,8 @@ export const EVENT_TRANSITIONS: {
 export interface CrossTransition {
   readonly role: Role;
   readonly event: EventType;
-  readonly from: ServerState;
-  readonly to: ServerState;
+  readonly from: ServerRoleState;
+  readonly to: ServerRoleState;
 }
 
 /** The client's Request opens the server's turn (RFC 9112 §9.3: responses answer requests in order). */
@@ -91,7 +91,7 @@ export const KEEP_ALIVE_OFF = { DONE: 'MUST_CLOSE' } as const;
  * `JOINT_TRANSITIONS['client/server']` gives the roles that move and where.
  */
 export const JOINT_TRANSITIONS: {
-  readonly [joint: string]: { readonly client?: ClientState; readonly server?: ServerState };
+  readonly [joint: string]: { readonly client?: ClientRoleState; readonly server?: ServerRoleState };
 } = {
   'CLOSED/IDLE': { server: 'MUST_CLOSE' },
   'CLOSED/DONE': { server: 'MUST_CLOSE' },
@@ -103,7 +103,11 @@ export const JOINT_TRANSITIONS: {
 
 /**
  * Both halves of one connection and the keep-alive flag, moved only through
- * the tables above.
+ * the tables above. h11's `ConnectionState`; named for the protocol here, since
+ * `HTTPConnectionState` (http11.ts, the pool's view) and the stream's own
+ * `ConnectionState` (streams.ts) already name other machines, and its halves
+ * are `ClientRoleState` / `ServerRoleState`, apart from the client's
+ * `ClientState` (client.ts, httpx's UNOPENED/OPENED/CLOSED).
  *
  * Invariants:
  * - `client`/`server` change only in `processEvent`, `processError`,
@@ -113,11 +117,11 @@ export const JOINT_TRANSITIONS: {
  * - `keepAlive` only ever goes from true to false.
  * - ERROR and CLOSED are final; MUST_CLOSE only leads to CLOSED.
  */
-export class ConnectionState {
+export class ProtocolState {
   /** The client half's state. */
-  client: ClientState = 'IDLE';
+  client: ClientRoleState = 'IDLE';
   /** The server half's state. */
-  server: ServerState = 'IDLE';
+  server: ServerRoleState = 'IDLE';
   /** Whether the connection may carry another exchange after this one. */
   keepAlive = true;
 
@@ -191,6 +195,6 @@ export class ConnectionState {
 }
 
 /** CLOSED or ERROR: the states that JOINT_TRANSITIONS react to. */
-function isEnded(state: ClientState | ServerState): boolean {
+function isEnded(state: ClientRoleState | ServerRoleState): boolean {
   return state === 'CLOSED' || state === 'ERROR';
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { LocalProtocolError, RemoteProtocolError } from '../../lib/http/errors.ts';
 import {
   CROSS_TRANSITIONS,
-  ConnectionState,
+  ProtocolState,
   EVENT_TRANSITIONS,
   JOINT_TRANSITIONS,
   KEEP_ALIVE_OFF,
@@ -37,7 +37,7 @@ test('the tables are honest: every state has a row, every target is a state', ()
 });
 
 test('a keep-alive exchange walks the tables and back to IDLE', () => {
-  const s = new ConnectionState();
+  const s = new ProtocolState();
   const trace: string[] = [];
   const note = () => trace.push(`${s.client}/${s.server}`);
   s.processEvent('client', 'Request'); note();
@@ -61,7 +61,7 @@ test('a keep-alive exchange walks the tables and back to IDLE', () => {
 });
 
 test('an event its state does not allow throws, naming the state, and changes nothing', () => {
-  const s = new ConnectionState();
+  const s = new ProtocolState();
   assert.throws(() => s.processEvent('client', 'Data'), (e: unknown) => e instanceof LocalProtocolError && /state is IDLE/.test(e.message));
   // A response nobody asked for: the server is IDLE until the client's Request.
   assert.throws(() => s.processEvent('server', 'Response'), (e: unknown) => e instanceof RemoteProtocolError && /state is IDLE/.test(e.message));
@@ -70,7 +70,7 @@ test('an event its state does not allow throws, naming the state, and changes no
 });
 
 test('keep-alive off: DONE sides become MUST_CLOSE, now and later', () => {
-  const s = new ConnectionState();
+  const s = new ProtocolState();
   s.processEvent('client', 'Request');
   s.processEvent('client', 'EndOfMessage');
   s.processKeepAliveDisabled();
@@ -84,21 +84,21 @@ test('keep-alive off: DONE sides become MUST_CLOSE, now and later', () => {
 });
 
 test('a side that closes or fails leaves the other only closing', () => {
-  const idle = new ConnectionState();
+  const idle = new ProtocolState();
   idle.processEvent('server', 'ConnectionClosed');
   assert.equal([idle.client, idle.server], ['MUST_CLOSE', 'CLOSED']);
 
-  const done = new ConnectionState();
+  const done = new ProtocolState();
   done.processEvent('client', 'Request');
   done.processEvent('client', 'EndOfMessage');
   done.processError('server');
   assert.equal([done.client, done.server], ['MUST_CLOSE', 'ERROR']);
 
-  const clientGone = new ConnectionState();
+  const clientGone = new ProtocolState();
   clientGone.processEvent('client', 'ConnectionClosed');
   assert.equal([clientGone.client, clientGone.server], ['CLOSED', 'MUST_CLOSE']);
 
-  const clientFailed = new ConnectionState();
+  const clientFailed = new ProtocolState();
   clientFailed.processEvent('client', 'Request');
   clientFailed.processEvent('server', 'Response');
   clientFailed.processEvent('server', 'EndOfMessage');
@@ -107,7 +107,7 @@ test('a side that closes or fails leaves the other only closing', () => {
 });
 
 test('startNextCycle needs both sides DONE', () => {
-  const s = new ConnectionState();
+  const s = new ProtocolState();
   assert.throws(() => s.startNextCycle(), (e: unknown) => e instanceof LocalProtocolError && /ours IDLE, theirs IDLE/.test(e.message));
 });
 
