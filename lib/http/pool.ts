@@ -30,6 +30,39 @@
  * waiter's place in the count is reserved before it even wakes up — so while
  * anyone waits, no connection is idle and the pool is full.
  *
+ * ## How this differs from httpcore, and why
+ *
+ * httpcore's `handle_async_request` puts every request in a list of `PoolRequest`s,
+ * then calls `_assign_requests_to_connections()`: one sweep that closes the expired
+ * and surplus idle connections, then walks the queued requests in order and gives
+ * each an available connection, a new one if there is room, or room made by
+ * evicting an idle connection of another origin. The request then waits on its
+ * `PoolRequest` event — even when a connection was free — and every response that
+ * closes runs the whole sweep again. It is one rule for every case, simple to prove
+ * fair, and it pays for that with work proportional to connections × requests on
+ * every event and a wait per request.
+ *
+ * Here the same rules are applied at the one place each case arises, so that no
+ * step looks at more than it changes:
+ *
+ * - a request that finds a connection (idle, or room for a new one) takes it at
+ *   once (`#acquireNow`): no queue entry, no future, no coroutine — the common case
+ *   of a warm pool costs a pop from the idle list (the keep-alive runs of bench/http.ts);
+ * - only a request that finds none queues (`#wait`), and only it pays for a future
+ *   and a timer;
+ * - the sweep's "give the freed connection to the first queued request" happens in
+ *   `_release`, to the head of the FIFO queue and to nobody else, so the order is
+ *   httpcore's without re-examining the queue;
+ * - the sweep's expiry check becomes `#pruneExpired`, run where it matters (before
+ *   taking an idle connection and before adding one), oldest first, so it stops at
+ *   the first connection still alive.
+ *
+ * One pool serves one origin (AsyncHTTPTransport keeps one per origin), so httpcore's
+ * cross-origin eviction has no counterpart; the limits apply per origin.
+ * The request itself runs in three steps, as in `handleRequest`: acquire (the above),
+ * open (connect a new connection; a reused one has nothing to open) and exchange
+ * (write the request, read the head; the body is read later, through the response).
+ *
  * ## Releasing only after the body
  *
  * A connection returns to the idle list only once the response body has been
@@ -245,26 +278,20 @@ export class ConnectionPool {
   *handleRequest(request: Request): Coro<Response> {
     const timeouts = request.extensions.timeout ?? DEFAULT_TIMEOUTS;
     for (let attempt = 1; ; attempt++) {
-      // No coroutine unless the request has to queue (#acquireNow, "Acquiring" above).
-      // A retry must not meet the race again: it takes a fresh connection, never an
-      // idle one, which the server may be closing at this very moment too.
+      // 1. Acquire. No coroutine unless the request has to queue (#acquireNow, "Acquiring"
+      //    above). A retry must not meet the race again: it takes a fresh connection,
+      //    never an idle one, which the server may be closing at this very moment too.
       const fresh = attempt > 1;
-      let conn = (fresh ? this.#acquireFresh() : this.#acquireNow()) ?? (yield* this.#wait(timeouts.pool));
-      if (fresh && conn.state !== 'CONNECTING') conn = this.#replaceWithFresh(conn, 'swapped for a fresh connection (retry)');
-      const loop = getRunningLoop();
-      if (loop._tracer !== null) loop._tracer.poolEvent('acquire', laneName(conn), loop._currentTask?.getName() ?? '');
-      if (loop.getDebug()) this.#noteLease(conn, loop);
+      const acquired = (fresh ? this.#acquireFresh() : this.#acquireNow()) ?? (yield* this.#wait(timeouts.pool));
+      const conn = this.#lease(acquired, fresh);
       const reused = conn.requestCount > 0;
       let head: ResponseHead;
       try {
-        if (conn.state === 'CONNECTING') {
-          yield* conn.connect({ tls: this.#tls, connectTimeout: timeouts.connect });
-          this.#opened++;
-          mark('connect', conn, originKey(this.origin));
-        } else {
-          this.#reused++;
-          mark('reuse', conn, 'kept alive');
-        }
+        // 2. Open: connect a new connection (a coroutine only then), or count the reuse.
+        if (conn.state === 'CONNECTING') yield* this.#open(conn, timeouts.connect);
+        else this.#noteReuse(conn);
+        // 3. Exchange: write the request, read the head. The body is read later, through
+        //    the response's PooledBody, whose end releases the connection.
         head = yield* conn.sendRequest(request, timeouts);
       } catch (err) {
         // connect() and sendRequest() closed the connection on their way out.
@@ -272,14 +299,7 @@ export class ConnectionPool {
         if (attempt === 1 && reused && isNoResponseError(err) && IDEMPOTENT_METHODS.has(request.method)) continue;
         throw err;
       }
-      return new Response(head.statusCode, {
-        reasonPhrase: head.reasonPhrase,
-        httpVersion: head.httpVersion,
-        headers: head.headers,
-        stream: new PooledBody(this, conn, timeouts.read),
-        request,
-        extensions: { connectionId: conn.id, reused },
-      });
+      return this.#pooledResponse(request, conn, head, reused, timeouts.read);
     }
   }
 
@@ -308,13 +328,51 @@ export class ConnectionPool {
   }
 
   // -------------------------------------------------------------------------
-  // Acquire and release
+  // The three steps of a request: acquire, open, exchange
   // -------------------------------------------------------------------------
 
   /**
-   * A connection for one request without waiting: a good idle one, or a new CONNECTING
-   * one; null if the request must wait (`#wait`) for one to be handed over.
+   * Step 1's end: `conn` is the request's from here until `_release`. A retry that was
+   * handed a used connection swaps it for a fresh one; the trace and debug mode's lease
+   * list learn who holds it.
    */
+  #lease(conn: HTTP11Connection, fresh: boolean): HTTP11Connection {
+    if (fresh && conn.state !== 'CONNECTING') conn = this.#replaceWithFresh(conn, 'swapped for a fresh connection (retry)');
+    const loop = getRunningLoop();
+    if (loop._tracer !== null) loop._tracer.poolEvent('acquire', laneName(conn), loop._currentTask?.getName() ?? '');
+    if (loop.getDebug()) this.#noteLease(conn, loop);
+    return conn;
+  }
+
+  /** Step 2 for a new connection: open it (TCP, then TLS for https) under the connect timeout. */
+  *#open(conn: HTTP11Connection, connectTimeout: number | null): Coro<void> {
+    yield* conn.connect({ tls: this.#tls, connectTimeout });
+    this.#opened++;
+    mark('connect', conn, originKey(this.origin));
+  }
+
+  /** Step 2 for a kept-alive connection: nothing to open, only counted. */
+  #noteReuse(conn: HTTP11Connection): void {
+    this.#reused++;
+    mark('reuse', conn, 'kept alive');
+  }
+
+  /** Step 3's end: the response, its body still on the wire behind `head`, read through a PooledBody. */
+  #pooledResponse(request: Request, conn: HTTP11Connection, head: ResponseHead, reused: boolean, readTimeout: number | null): Response {
+    return new Response(head.statusCode, {
+      reasonPhrase: head.reasonPhrase,
+      httpVersion: head.httpVersion,
+      headers: head.headers,
+      stream: new PooledBody(this, conn, readTimeout),
+      request,
+      extensions: { connectionId: conn.id, reused },
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Acquire and release
+  // -------------------------------------------------------------------------
+
   /**
    * A new connection for a retry: room under `maxConnections`, or room made by closing
    * the oldest idle connection (the likeliest to be stale anyway); null if every
@@ -335,6 +393,10 @@ export class ConnectionPool {
     return this.#reserveNew();
   }
 
+  /**
+   * A connection for one request without waiting: a good idle one, or a new CONNECTING
+   * one; null if the request must wait (`#wait`) for one to be handed over.
+   */
   #acquireNow(): HTTP11Connection | null {
     if (this.#state === 'CLOSED') throw poolClosed();
     const now = getRunningLoop().time();
