@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as undiciRequest } from 'undici';
-import { createTask, run, RuntimeError, type Coro, type ExceptionContext } from '../../lib/index.ts';
+import { createTask, run, RuntimeError, type Coro, type ExceptionContext, type RunOptions } from '../../lib/index.ts';
 import { asyncWith } from '../../lib/contextlib.ts';
 import { AsyncClient, type AsyncClientOptions } from '../../lib/http/client.ts';
 import { Headers } from '../../lib/http/headers.ts';
@@ -17,9 +17,10 @@ import { HTTPStatusError, ReadTimeout, RemoteProtocolError, StreamConsumed, TooM
 import { asyncMain } from '../../examples/seed.ts';
 import { startEchoServer, type Echo } from '../../examples/echo-server.ts';
 import { ok, respond, startHttpServer, type RawRequest } from '../_support/http-servers.ts';
+import { loopbackClock } from '../_support/virtual.ts';
 
-function inLoop<T>(options: AsyncClientOptions, body: (client: AsyncClient) => Coro<T>): Promise<T> {
-  return run(asyncWith(new AsyncClient(options), body));
+function inLoop<T>(options: AsyncClientOptions, body: (client: AsyncClient) => Coro<T>, runOptions: RunOptions = {}): Promise<T> {
+  return run(asyncWith(new AsyncClient(options), body), runOptions);
 }
 
 /** A server that records requests and answers each with the JSON of what it saw. */
@@ -240,7 +241,7 @@ test('stream(): the body in pieces with aiterBytes, and aiterText', async () => 
 
 test('a read error while streaming closes the response', async () => {
   const server = await startHttpServer((_req, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
-  await inLoop({ baseUrl: `http://127.0.0.1:${server.port}`, timeout: { read: 0.03 } }, function* (client) {
+  await inLoop({ baseUrl: `http://127.0.0.1:${server.port}`, timeout: { read: 5 } }, function* (client) {
     const r = yield* client.stream('GET', '/');
     const chunks = r.aiterBytes();
     assert.is((yield* chunks.next()).value!.length, 3);
@@ -252,7 +253,7 @@ test('a read error while streaming closes the response', async () => {
     }
     assert.is(r.bodyState, 'CLOSED');
     assert.equal(yield* chunks.next(), { done: true, value: undefined });
-  });
+  }, { clock: loopbackClock() });
   await server.close();
 });
 

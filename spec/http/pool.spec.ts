@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CancelledError, TraceRecorder, createTask, currentTask, gather, run, sleep, type Coro } from '../../lib/index.ts';
+import { CancelledError, TraceRecorder, createTask, currentTask, gather, getRunningLoop, run, sleep, type Coro, type RunOptions } from '../../lib/index.ts';
 import { AsyncClient } from '../../lib/http/client.ts';
 import { AsyncHTTPTransport } from '../../lib/http/transports.ts';
 import { ConnectionPool, DEFAULT_LIMITS, type Limits, type PoolStats } from '../../lib/http/pool.ts';
@@ -14,11 +14,12 @@ import { Request } from '../../lib/http/models.ts';
 import { PoolTimeout, RemoteProtocolError } from '../../lib/http/errors.ts';
 import { startBytesServer } from '../_support/servers.ts';
 import { allClosed, eventually, ok, startHttpServer, testCert, until, type BytesServer, type RawRequest } from '../_support/http-servers.ts';
+import { loopbackClock } from '../_support/virtual.ts';
 
 type Body = (client: AsyncClient, transport: AsyncHTTPTransport) => Coro<unknown>;
 
 /** Run `body` with a client on its own transport; returns the body's result and the final stats. */
-async function withPool(server: BytesServer, limits: Partial<Limits>, body: Body, scheme = 'http'): Promise<{ result: unknown; stats: PoolStats }> {
+async function withPool(server: BytesServer, limits: Partial<Limits>, body: Body, scheme = 'http', runOptions: RunOptions = {}): Promise<{ result: unknown; stats: PoolStats }> {
   return run((function* () {
     const transport = new AsyncHTTPTransport({ limits, verify: false });
     const client = new AsyncClient({ baseUrl: `${scheme}://127.0.0.1:${server.port}`, transport });
@@ -28,7 +29,7 @@ async function withPool(server: BytesServer, limits: Partial<Limits>, body: Body
     } finally {
       yield* client.aclose();
     }
-  })());
+  })(), runOptions);
 }
 
 test('defaults are httpx\'s: 100 connections, 20 kept alive for 5 s', () => {
@@ -107,12 +108,12 @@ test('maxKeepaliveConnections: extra connections are closed when released', asyn
 
 test('keepaliveExpiry: an idle connection past its expiry is closed, not reused', async () => {
   const server = await startHttpServer((_req, socket) => socket.write(ok('x')));
-  const { result } = await withPool(server, { keepaliveExpiry: 0.03 }, function* (client) {
+  const { result } = await withPool(server, { keepaliveExpiry: 5 }, function* (client) {
     const a = yield* client.get('/');
-    yield* sleep(0.06);
+    yield* sleep(10); // virtual: an idle pooled socket is no outside wait, so the clock jumps at once
     const b = yield* client.get('/');
     return [a.extensions.reused, b.extensions.reused];
-  });
+  }, 'http', { clock: loopbackClock() });
   assert.equal(result, [false, false]);
   assert.is(server.connections.length, 2);
   await eventually(() => server.connections[0]!.readableEnded);
@@ -125,17 +126,21 @@ test('PoolTimeout when no connection frees up in time', async () => {
     const holder = createTask(client.get('/', { timeout: null }));
     yield* until(() => server.connections.length === 1);
     let err: unknown;
+    const asked = getRunningLoop().time();
     try {
-      yield* client.get('/', { timeout: { pool: 0.05 } });
+      yield* client.get('/', { timeout: { pool: 5 } });
     } catch (e) {
       err = e;
     }
+    const failedAt = getRunningLoop().time();
     holder.cancel();
     yield* gather(holder, { returnExceptions: true });
-    return err;
-  });
-  assert.instance(result, PoolTimeout);
-  assert.match(String(result), /0\.05 s/);
+    return [err, asked, failedAt];
+  }, 'http', { clock: loopbackClock() });
+  const [err, asked, failedAt] = result as [unknown, number, number];
+  assert.instance(err, PoolTimeout);
+  assert.match(String(err), /within 5 s/);
+  assert.is(failedAt, asked + 5, 'at the pool deadline of virtual time: not before it, not after');
   assert.equal([stats.active, stats.connecting, stats.waiting], [0, 0, 0]);
   await server.close();
 });
