@@ -216,7 +216,7 @@ test('aiter: misuse says how to fix it', async () => {
 // ---- forEach ----
 
 test('forEach: over an async generator, a Readable, a Queue (until shut down) and asCompleted', async () => {
-  await run((function* () {
+  await runVirtual((function* () {
     const seen = trace();
     async function* gen() {
       yield 1;
