@@ -104,24 +104,19 @@ function isIterableCollection(value: unknown): boolean {
 }
 
 /**
- * gather's body, asyncio's `_gather`: a future for each awaitable (coroutines become
- * tasks), one done-callback on each, and the outer future they settle.
+ * gather's body, asyncio's `_gather`, in three steps: the outer future, on the loop of
+ * the first awaitable; the one done-callback every child reports to
+ * (`onChildDone`); a future for each awaitable, coroutines becoming tasks, with that
+ * callback registered (`registerChildren`).
  */
 function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): Future<unknown[]> {
-  if (aws.length === 0) {
-    const outer = getRunningLoop().createFuture<unknown[]>();
-    outer.setResult([]);
-    return outer;
-  }
+  if (aws.length === 0) return gatheredNothing();
   const children: Future<unknown>[] = new Array(aws.length);
-  // The loop of the first awaitable (as asyncio: later coroutines become tasks there).
-  const head = aws[0];
-  const loop = head instanceof Future ? head._loop : getRunningLoop();
-  const outer = new GatheringFuture<unknown[]>(children, loop);
+  const outer = new GatheringFuture<unknown[]>(children, loopOf(aws[0]!));
   const total = children.length;
   let finished = 0;
   // results[0, collected) hold the results of the first children, collected as they
-  // finish (see onChildDone); the rest is read when the last child reports.
+  // finish (see collectFront); the rest is read when the last child reports.
   const results: unknown[] = new Array(total);
   let collected = 0;
   // Set when a later awaitable is refused: the callbacks already queued by done children
@@ -131,12 +126,7 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
   const onChildDone = (child: Future<unknown>): void => {
     if (refused) return;
     finished++; // counts registrations: a future given twice reports twice
-    if (outer.done()) {
-      // The gather already failed; looking at the error marks it retrieved, so a second
-      // failure is not reported as "never retrieved" (asyncio does the same).
-      if (!child.cancelled()) child.exception();
-      return;
-    }
+    if (outer.done()) return retrieveLateError(child);
     if (!returnExceptions) {
       if (child.cancelled()) return outer._cancelWith(child._makeCancelledError());
       if (child._hasException()) return outer.setException(child.exception());
@@ -144,6 +134,47 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
     collected = collectFront(children, results, collected);
     if (finished === total) finishGather(outer, children, results, collected);
   };
+  try {
+    registerChildren(aws, children, outer._loop, onChildDone);
+  } catch (err) {
+    refused = true;
+    throw err;
+  }
+  return outer;
+}
+
+/** `gather()` of nothing: a future already done with `[]`. */
+function gatheredNothing(): Future<unknown[]> {
+  const outer = getRunningLoop().createFuture<unknown[]>();
+  outer.setResult([]);
+  return outer;
+}
+
+/** The loop a gather runs on: its first awaitable's, as in asyncio (later coroutines become tasks there). */
+function loopOf(first: Awaitable<unknown>): EventLoop {
+  return first instanceof Future ? first._loop : getRunningLoop();
+}
+
+/**
+ * A child finished after the gather had already failed: looking at its error marks it
+ * retrieved, so a second failure is not reported as "never retrieved" (asyncio does
+ * the same).
+ */
+function retrieveLateError(child: Future<unknown>): void {
+  if (!child.cancelled()) child.exception();
+}
+
+/**
+ * Fills `children` with a future for each awaitable and registers `onChildDone` on each.
+ * If an awaitable is refused (a future of another loop), unregisters what it registered
+ * and throws; the caller mutes the callbacks that done children have queued already.
+ */
+function registerChildren(
+  aws: readonly Awaitable<unknown>[],
+  children: Future<unknown>[],
+  loop: EventLoop,
+  onChildDone: (child: Future<unknown>) => void,
+): void {
   // One pass over the awaitables, registering as it goes: each child is touched once
   // here, not once to collect and again to register (100k tasks do not fit in the
   // CPU caches: the second pass cost W1 ~3 %; docs/benchmarks-core.md).
@@ -162,16 +193,13 @@ function gatherAll(aws: readonly Awaitable<unknown>[], returnExceptions: boolean
         ensureFuture(fut, loop); // throws: futures of two loops
       }
     } catch (err) {
-      // Nothing may stay registered for a gather that never was; callbacks of children
-      // that were done already are queued past recall, and `refused` mutes them.
-      refused = true;
+      // Nothing may stay registered for a gather that never was.
       for (let j = 0; j < i; j++) (children[j] as Future<unknown>).removeDoneCallback(onChildDone);
       throw err;
     }
     children[i] = fut;
     fut.addDoneCallback(onChildDone);
   }
-  return outer;
 }
 
 /**
