@@ -139,6 +139,36 @@ function splitLane(lane: string): [string, string] {
  * fs.writeFileSync('trace.svg', toSVG(recorder, 'my run'));
  */
 export function toSVG(recorder: TraceRecorder, title = 'yieldio trace'): string {
+  const layout = layOut(recorder);
+  const parts = [
+    ...drawTimeAxis(layout), // first, so that gridlines are under everything else
+    ...drawTaskLanes(recorder, layout),
+    ...drawConnectionLanes(recorder, layout),
+    ...drawMarks(recorder, layout),
+  ];
+  const legendY = layout.chartBottom + 36;
+  return svgDocument(layout.labelWidth + CHART_WIDTH + 30, legendY + 12, title, parts, drawLegend(legendY));
+}
+
+/** Where everything goes: the label column, the time scale, a row per lane. */
+interface Layout {
+  readonly start: number;
+  readonly end: number;
+  /** Seconds the axis spans. */
+  readonly width: number;
+  readonly labelWidth: number;
+  /** The connection lanes, below the task lanes. */
+  readonly lanes: readonly string[];
+  /** A task's row, by task id. */
+  readonly row: ReadonlyMap<number, number>;
+  readonly chartBottom: number;
+  /** A time in seconds → x in px. */
+  x(t: number): number;
+  /** A lane's row → its top y in px. */
+  laneY(i: number): number;
+}
+
+function layOut(recorder: TraceRecorder): Layout {
   const [start, end] = recorder.span();
   const lanes = connectionLanes(recorder.marks);
   // About 7 px a character at 12 px, 6 px at 10 px: wide enough for the longest label.
@@ -146,20 +176,30 @@ export function toSVG(recorder: TraceRecorder, title = 'yieldio trace'): string 
     ...recorder.tasks.map((t) => t.name.length * 7 + 16),
     ...lanes.map((lane) => Math.max(splitLane(lane)[0].length * 7, splitLane(lane)[1].length * 6) + 16)));
   const width = end > start ? end - start : 0.001; // an empty trace gets a 1 ms axis
-  const x = (t: number): number => round(labelWidth + ((t - start) / width) * CHART_WIDTH);
   const laneY = (i: number): number => TOP + i * LANE_HEIGHT;
-  const row = new Map(recorder.tasks.map((task, i) => [task.id, i]));
-  const chartBottom = laneY(recorder.tasks.length + lanes.length);
-  const parts: string[] = [];
+  return {
+    start, end, width, labelWidth, lanes, laneY,
+    x: (t) => round(labelWidth + ((t - start) / width) * CHART_WIDTH),
+    row: new Map(recorder.tasks.map((task, i) => [task.id, i])),
+    chartBottom: laneY(recorder.tasks.length + lanes.length),
+  };
+}
 
-  // The time axis first, so that gridlines are under everything else.
+/** Gridlines and their labels, at round steps. */
+function drawTimeAxis({ start, width, chartBottom, x }: Layout): string[] {
+  const parts: string[] = [];
   const step = tickStep(width);
   for (let t = 0; t <= width + step * 1e-6; t += step) {
     const tx = x(start + t);
     parts.push(`<line x1="${tx}" x2="${tx}" y1="${TOP - 4}" y2="${chartBottom + 4}" class="grid"/>`);
     parts.push(`<text x="${tx}" y="${chartBottom + 16}" class="small" text-anchor="middle">${formatMs(t, step)}</text>`);
   }
+  return parts;
+}
 
+/** A lane per task: its name and life line, then its waits (light, labelled) and steps (dark). */
+function drawTaskLanes(recorder: TraceRecorder, { end, row, x, laneY }: Layout): string[] {
+  const parts: string[] = [];
   recorder.tasks.forEach((task, i) => {
     const y = laneY(i);
     parts.push(`<text x="4" y="${y + 17}" class="label">${escapeXml(task.name)}</text>`);
@@ -176,34 +216,50 @@ export function toSVG(recorder: TraceRecorder, title = 'yieldio trace'): string 
     const y = laneY(row.get(s.task) ?? 0);
     parts.push(`<rect x="${x(s.start)}" y="${y + 4}" width="${round(Math.max(x(s.end) - x(s.start), 1.5))}" height="18" fill="${COLORS.step}"><title>step${s.wokenBy ? ` woken by ${escapeXml(s.wokenBy)}` : ''}</title></rect>`);
   }
+  return parts;
+}
 
+/** A lane per pooled connection, below the tasks: its name and origin, then its life as stretches. */
+function drawConnectionLanes(recorder: TraceRecorder, { end, lanes, x, laneY }: Layout): string[] {
+  const parts: string[] = [];
   lanes.forEach((lane, i) => {
     const y = laneY(recorder.tasks.length + i);
     const [name, origin] = splitLane(lane);
     parts.push(`<text x="4" y="${origin === '' ? y + 17 : y + 12}" class="label conn">${escapeXml(name)}</text>`);
     if (origin !== '') parts.push(`<text x="4" y="${y + 24}" class="small">${escapeXml(origin)}</text>`);
-    for (const seg of connectionSegments(recorder.marks, lane, end)) {
-      const x0 = x(seg.start);
-      const w = Math.max(x(seg.end) - x0, 1);
-      if (seg.kind === 'idle') {
-        parts.push(`<line x1="${x0}" x2="${round(x0 + w)}" y1="${y + 13}" y2="${y + 13}" stroke="${COLORS.idle}" stroke-width="2" stroke-dasharray="4 3"><title>idle in the pool</title></line>`);
-        if (w > 30) parts.push(`<text x="${x0 + 3}" y="${y + 10}" class="tiny">idle</text>`);
-        continue;
-      }
-      const label = seg.kind === 'connecting' ? 'connecting' : seg.holder;
-      parts.push(`<rect x="${x0}" y="${y + 6}" width="${round(w)}" height="14" fill="${COLORS[seg.kind]}"><title>${seg.kind === 'connecting' ? 'being opened' : `leased to ${escapeXml(seg.holder)}`}</title></rect>`);
-      if (w > label.length * 5.5 + 6) parts.push(`<text x="${x0 + 3}" y="${y + 17}" class="small">${escapeXml(label)}</text>`);
-    }
+    for (const seg of connectionSegments(recorder.marks, lane, end)) drawSegment(parts, seg, y, x);
   });
+  return parts;
+}
+
+/** One stretch of a connection's life: a dashed line while idle, else a bar naming who holds it. */
+function drawSegment(parts: string[], seg: Segment, y: number, x: (t: number) => number): void {
+  const x0 = x(seg.start);
+  const w = Math.max(x(seg.end) - x0, 1);
+  if (seg.kind === 'idle') {
+    parts.push(`<line x1="${x0}" x2="${round(x0 + w)}" y1="${y + 13}" y2="${y + 13}" stroke="${COLORS.idle}" stroke-width="2" stroke-dasharray="4 3"><title>idle in the pool</title></line>`);
+    if (w > 30) parts.push(`<text x="${x0 + 3}" y="${y + 10}" class="tiny">idle</text>`);
+    return;
+  }
+  const label = seg.kind === 'connecting' ? 'connecting' : seg.holder;
+  parts.push(`<rect x="${x0}" y="${y + 6}" width="${round(w)}" height="14" fill="${COLORS[seg.kind]}"><title>${seg.kind === 'connecting' ? 'being opened' : `leased to ${escapeXml(seg.holder)}`}</title></rect>`);
+  if (w > label.length * 5.5 + 6) parts.push(`<text x="${x0 + 3}" y="${y + 17}" class="small">${escapeXml(label)}</text>`);
+}
+
+/** The marks: a task's cancel spans its lane; a connection's events are short ticks above its bars. */
+function drawMarks(recorder: TraceRecorder, { lanes, row, x, laneY }: Layout): string[] {
+  const parts: string[] = [];
   for (const mark of recorder.marks) {
     const onTask = typeof mark.lane === 'number';
     const y = laneY(onTask ? (row.get(mark.lane as number) ?? 0) : recorder.tasks.length + lanes.indexOf(mark.lane as string));
     const mx = x(mark.time);
-    // A task's cancel spans its lane; a connection's events are short ticks above its bars.
     parts.push(`<line x1="${mx}" x2="${mx}" y1="${y + (onTask ? 2 : 1)}" y2="${y + (onTask ? 24 : 7)}" stroke="${COLORS[mark.kind] ?? '#000'}" stroke-width="2"><title>${mark.kind} ${escapeXml(mark.detail)}</title></line>`);
   }
+  return parts;
+}
 
-  const legendY = chartBottom + 36;
+/** A swatch and a name for every colour, in one row at `legendY`. */
+function drawLegend(legendY: number): string[] {
   const legend: string[] = [];
   let lx = 4;
   for (const [name, color] of Object.entries(COLORS)) {
@@ -215,9 +271,12 @@ export function toSVG(recorder: TraceRecorder, title = 'yieldio trace'): string 
     legend.push(`${swatch}<text x="${lx + 16}" y="${legendY}" class="small">${name}</text>`);
     lx += 16 + name.length * 6 + 14;
   }
-  const svgWidth = labelWidth + CHART_WIDTH + 30;
-  const height = legendY + 12;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${svgWidth}" height="${height}" viewBox="0 0 ${svgWidth} ${height}">
+  return legend;
+}
+
+/** The drawing wrapped as a standalone SVG: styles, a white background, the title. */
+function svgDocument(width: number, height: number, title: string, parts: readonly string[], legend: readonly string[]): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 <style>.label{font:12px sans-serif;fill:#222}.conn{fill:#6c3483}.small{font:10px sans-serif;fill:#333}.tiny{font:9px sans-serif;fill:#555}.life{stroke:#ddd;stroke-width:1}.grid{stroke:#eee;stroke-width:1}</style>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="4" y="16" class="label" font-weight="bold">${escapeXml(title)}</text>
