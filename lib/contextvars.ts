@@ -19,7 +19,7 @@
  *
  * `CURRENT.vars` is the mapping of the code running now. A task's step swaps its own
  * mapping in and, when the step ends, keeps what the step left there and swaps the
- * caller's back (tasks.ts `_step`); `Context.run` and the loop's callbacks do the same.
+ * caller's back (tasks.ts `Task.step`); `Context.run` and the loop's callbacks do the same.
  * Nothing else ever changes `CURRENT.vars`, so a value set inside a step cannot leak
  * out of it.
  *

@@ -60,18 +60,18 @@ export class Handle {
     const callback = this._callback;
     if (callback === null) return;
     const context = this._context;
-    if (context instanceof Context) return void context.run(() => this._call(callback));
+    if (context instanceof Context) return void context.run(() => this.invoke(callback));
     const outer = CURRENT.vars;
     CURRENT.vars = context;
     try {
-      this._call(callback);
+      this.invoke(callback);
     } finally {
       CURRENT.vars = outer;
     }
   }
 
   /** The call itself (TypeScript-private, not `#`: see the note atop Task in tasks.ts). */
-  private _call(callback: Callback): void {
+  private invoke(callback: Callback): void {
     try {
       const args = this._args;
       // Spreading an empty array still allocates an iterator; the common cases skip it.

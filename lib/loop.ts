@@ -131,8 +131,8 @@ export class EventLoop {
   _tracer: Tracer | null = null;
   /** @internal `asyncLocalStorage` was asked for: tasks run in Node async scopes of their own (tasks.ts). */
   readonly _asyncLocalStorage: boolean;
-  /** @internal The task factory (eager tasks); null builds a plain Task. */
-  _taskFactory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null = null;
+  /** The task factory (eager tasks); null builds a plain Task. */
+  #taskFactory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null = null;
 
   constructor(options: LoopOptions = {}) {
     this.#debug = options.debug ?? false;
@@ -193,7 +193,7 @@ export class EventLoop {
   /** Wraps `coro` in a Task scheduled on this loop. asyncio: `loop.create_task`. */
   createTask<T>(coro: Coro<T>, options?: TaskOptions): Task<T> {
     this.#checkOpen();
-    if (this._taskFactory !== null) return this._taskFactory(this, coro, options) as Task<T>;
+    if (this.#taskFactory !== null) return this.#taskFactory(this, coro, options) as Task<T>;
     return new Task(coro, this, options);
   }
 
@@ -217,7 +217,7 @@ export class EventLoop {
    * default. asyncio: `loop.set_task_factory`.
    */
   setTaskFactory(factory: ((loop: EventLoop, coro: Coro<unknown>, options?: TaskOptions) => Task<unknown>) | null): void {
-    this._taskFactory = factory;
+    this.#taskFactory = factory;
   }
 
   /**

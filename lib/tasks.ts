@@ -56,8 +56,8 @@ let taskCounter = 0;
  * is PENDING (as a Future) it is SCHEDULED, RUNNING or WAITING; then FINISHED or
  * CANCELLED. Each row maps what happens to the next situation. The task keeps no field
  * for it (that would cost every task; the loop's ready queue, `_currentTask` and
- * `_futWaiter` already say it); the table documents `_step`, `_handleYield` and
- * `_waitOn`, and docs/diagrams/task.md is drawn from it by scripts/diagrams.ts.
+ * `_futWaiter` already say it); the table documents `step()`, `handleYield()` and
+ * `waitOn()`, and docs/diagrams/task.md is drawn from it by scripts/diagrams.ts.
  * `cancel()` moves nothing by itself: it cancels the awaited future (whose completion
  * wakes the task) or leaves an error for the next step to throw in.
  */
@@ -135,8 +135,8 @@ export class Task<T = unknown> extends Future<T> {
     // values into it, as asyncio copies the context.
     if (ownLoop._asyncLocalStorage) asyncScopes.set(this as Task<unknown>, new AsyncResource('yieldio.Task'));
     // asyncio 3.12 eager tasks: the first step runs now, inside createTask, while the
-    // calling task is suspended (_step saves and restores `_currentTask`).
-    if (options?.eagerStart && _getRunningLoop() === ownLoop) this._eagerStart();
+    // calling task is suspended (step() saves and restores `_currentTask`).
+    if (options?.eagerStart && _getRunningLoop() === ownLoop) this.eagerStart();
     else ownLoop._scheduleRunnable(this);
   }
 
@@ -146,7 +146,7 @@ export class Task<T = unknown> extends Future<T> {
    * null): the finished generator is garbage before the next collection instead of
    * living as long as the task (W1 with eager tasks keeps 100k tasks alive).
    */
-  private _eagerStart(): void {
+  private eagerStart(): void {
     // The creating task is suspended inside this call, neither waiting nor queued: list
     // it, so that `allTasks()` from the eager step still finds it (tasklist.ts).
     const parent = this._loop._currentTask;
@@ -254,11 +254,11 @@ export class Task<T = unknown> extends Future<T> {
     // is there for a step only while pending — it finishes only inside its own step.
     if (this.done()) return super._run();
     const tracer = this._loop._tracer;
-    if (tracer === null && !this._loop._asyncLocalStorage) return this._step();
+    if (tracer === null && !this._loop._asyncLocalStorage) return this.step();
     tracer?.stepStarted(this as Task<unknown>, this._futWaiter);
     const scope = asyncScopes.get(this as Task<unknown>);
-    if (scope === undefined) this._step();
-    else scope.runInAsyncScope(this._step, this);
+    if (scope === undefined) this.step();
+    else scope.runInAsyncScope(this.step, this);
     tracer?.stepEnded(this as Task<unknown>);
   }
 
@@ -266,7 +266,7 @@ export class Task<T = unknown> extends Future<T> {
    * One step of the coroutine — asyncio's `Task.__step`. Never throws: whatever the
    * coroutine throws becomes the task's outcome.
    */
-  private _step(): void {
+  private step(): void {
     const error = this.#pendingThrow;
     if (error !== undefined) {
       this.#pendingThrow = undefined;
@@ -289,7 +289,7 @@ export class Task<T = unknown> extends Future<T> {
       loop._currentTask = previousTask;
       CURRENT.vars = outerContext;
       AWAITING.value = DONE.value = undefined;
-      this._finishWithError(err);
+      this.finishWithError(err);
       return;
     }
     loop._currentTask = previousTask;
@@ -304,15 +304,15 @@ export class Task<T = unknown> extends Future<T> {
     const awaited = AWAITING.value;
     AWAITING.value = DONE.value = undefined;
     if (result === AWAITING) {
-      this._waitOn(awaited as Future<unknown>);
+      this.waitOn(awaited as Future<unknown>);
     } else if (result.done) {
-      this._finishWithResult(result.value);
+      this.finishWithResult(result.value);
     } else {
-      this._handleYield(result.value, awaited);
+      this.handleYield(result.value, awaited);
     }
   }
 
-  private _finishWithResult(value: T): void {
+  private finishWithResult(value: T): void {
     this._loop._tasks.delete(this as Task<unknown>);
     const pending = this.#pendingThrow;
     if (pending instanceof CancelledError) {
@@ -325,7 +325,7 @@ export class Task<T = unknown> extends Future<T> {
     }
   }
 
-  private _finishWithError(err: unknown): void {
+  private finishWithError(err: unknown): void {
     this._loop._tasks.delete(this as Task<unknown>);
     // Awaiting a cancelled task rethrows the very CancelledError that stopped it.
     if (err instanceof CancelledError) this._cancelWith(err);
@@ -336,7 +336,7 @@ export class Task<T = unknown> extends Future<T> {
    * Anything yielded other than `yield* fut` itself: a bare `yield`, or a mistake.
    * `awaited` is the future whose `next()` filled the AWAITING marker during the step.
    */
-  private _handleYield(value: unknown, awaited: Future<unknown> | undefined): void {
+  private handleYield(value: unknown, awaited: Future<unknown> | undefined): void {
     if (value === undefined) {
       // A bare `yield` (sleep(0)): give the other ready callbacks one turn.
       this._loop._scheduleRunnable(this);
@@ -344,18 +344,18 @@ export class Task<T = unknown> extends Future<T> {
       // That pending future, handed up by code that steps an inner coroutine by hand
       // (`r = inner.next(); yield r.value`) or wraps its results: an await all the same.
       // CPython accepts it too, by the `_asyncio_future_blocking` flag `__await__` set.
-      this._waitOn(awaited);
+      this.waitOn(awaited);
     } else if (value instanceof Future) {
-      this._throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
+      this.throwInNextStep(new TypeError(`${this.toString()} got ${value.toString()} from \`yield\`: \`yield\` was used instead of \`yield*\` — write \`yield* fut\` to await a future.`));
     } else if (isCoroutine(value)) {
-      this._throwInNextStep(new TypeError(`${this.toString()} got a generator from \`yield\`: use \`yield* coro()\` to await a coroutine — \`yield\` hands it to the loop, which cannot run it.`));
+      this.throwInNextStep(new TypeError(`${this.toString()} got a generator from \`yield\`: use \`yield* coro()\` to await a coroutine — \`yield\` hands it to the loop, which cannot run it.`));
     } else {
-      this._throwInNextStep(new TypeError(`${this.toString()} got a bad yield: ${describeValue(value)}. A coroutine awaits with \`yield* x\` (x a Future, Task or coroutine); a bare \`yield\` gives up one loop iteration.`));
+      this.throwInNextStep(new TypeError(`${this.toString()} got a bad yield: ${describeValue(value)}. A coroutine awaits with \`yield* x\` (x a Future, Task or coroutine); a bare \`yield\` gives up one loop iteration.`));
     }
   }
 
   /** The coroutine awaits the pending future `fut`: sleep until its done-callback wakes us. */
-  private _waitOn(fut: Future<unknown>): void {
+  private waitOn(fut: Future<unknown>): void {
     // Nearly every await: a future of this loop, not this task, no cancel() arrived
     // during the step. One test for all three keeps the hop short; the branches below
     // are the exceptions, in turn. (The registration is written twice on purpose: the
@@ -367,9 +367,9 @@ export class Task<T = unknown> extends Future<T> {
       // A waiting task is in no queue: the loop's list is how it is found (tasklist.ts).
       if (!this._loop._tasks.has(this as Task<unknown>)) this._loop._tasks.add(this as Task<unknown>);
     } else if (fut._loop !== this._loop) {
-      this._throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
+      this.throwInNextStep(new RuntimeError(`${this.toString()} awaited ${fut.toString()}, which belongs to a different event loop: a future can only be awaited by tasks of the loop that created it.`));
     } else if (fut === this) {
-      this._throwInNextStep(new RuntimeError(`${this.toString()} cannot await itself: it would wait forever.`));
+      this.throwInNextStep(new RuntimeError(`${this.toString()} cannot await itself: it would wait forever.`));
     } else {
       this._futWaiter = fut;
       fut._addDoneCallback(this);
@@ -381,7 +381,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /** A mistake: the next step throws `error` into the coroutine (a cancel() still wins). */
-  private _throwInNextStep(error: Error): void {
+  private throwInNextStep(error: Error): void {
     if (this.#pendingThrow instanceof CancelledError) displacedByCancel.set(this, error);
     else this.#pendingThrow = error;
     this._loop._scheduleRunnable(this);

@@ -1,6 +1,6 @@
 /**
  * Step 3 of docs/walkthrough.md — a Task steps a generator, and sleeps on the futures
- * it yields. Real code: lib/tasks.ts → Task._step, Task._handleYield, Task._waitOn.
+ * it yields. Real code: lib/tasks.ts → Task.step, Task.handleYield, Task.waitOn.
  *
  * Driven by hand with `loop.runOnce()`, so each iteration is visible.
  */

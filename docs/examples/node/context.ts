@@ -1,6 +1,6 @@
 /**
  * docs/node.md, "Per-task context": ContextVar, copyContext, callSoon {context}.
- * Real code: lib/contextvars.ts → ContextVar, Context.run; lib/tasks.ts → Task._step.
+ * Real code: lib/contextvars.ts → ContextVar, Context.run; lib/tasks.ts → Task.step.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ContextVar, copyContext, createTask, gather, getRunningLoop, sleep, run, type Coro } from '../../../lib/index.ts';
