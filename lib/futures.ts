@@ -22,7 +22,7 @@
  *   so `setResult()` never runs foreign code on the caller's stack.
  * - Done: `#callbacks` holds the callbacks scheduled when the future completed and not
  *   run yet — the future itself sits in the ready queue for them, once (see
- *   `_scheduleCallbacks`) — or null. They no longer count as registered:
+ *   `scheduleCallbacks`) — or null. They no longer count as registered:
  *   `removeDoneCallback()` cannot reach them, as in asyncio, where they have already
  *   gone to `call_soon`.
  *
@@ -158,14 +158,14 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
   }
 
   setResult(result: T): void {
-    this._checkPending('setResult()');
+    this.checkPending('setResult()');
     this.#result = result;
     this.#state = 'FINISHED';
-    this._scheduleCallbacks();
+    this.scheduleCallbacks();
   }
 
   setException(exception: unknown): void {
-    this._checkPending('setException()');
+    this.checkPending('setException()');
     if (exception instanceof CancelledError) {
       // asyncio refuses this too: cancellation is a state, not an error to store.
       throw new TypeError('setException() with a CancelledError: call cancel() to cancel a future.');
@@ -174,7 +174,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     this.#hasException = true;
     this.#state = 'FINISHED';
     this._loop._noteUnretrieved(this, exception);
-    this._scheduleCallbacks();
+    this.scheduleCallbacks();
   }
 
   /**
@@ -185,7 +185,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     if (this.#state !== 'PENDING') return false;
     this.#state = 'CANCELLED';
     this.#result = msg;
-    this._scheduleCallbacks();
+    this.scheduleCallbacks();
     return true;
   }
 
@@ -194,10 +194,10 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * coroutine raised one, a gather whose child was cancelled.
    */
   _cancelWith(error: CancelledError): void {
-    this._checkPending('cancel()');
+    this.checkPending('cancel()');
     this.#state = 'CANCELLED';
     this.#result = error;
-    this._scheduleCallbacks();
+    this.scheduleCallbacks();
   }
 
   /** Adds a callback run (via `callSoon`) with this future once it is done; at once if done. */
@@ -293,7 +293,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
     return `finished result=${r.length > 40 ? r.slice(0, 40) + '…' : r}`;
   }
 
-  private _checkPending(what: string): void {
+  private checkPending(what: string): void {
     if (this.#state !== 'PENDING') {
       throw new InvalidStateError(`${what} on a ${this.#state} future: a future leaves PENDING only once (${this.toString()}).`);
     }
@@ -307,7 +307,7 @@ export class Future<T = unknown> implements Iterator<unknown, T, unknown>, Runna
    * docs/benchmarks-core.md). One waiting task — nearly every future — is woken
    * directly: it is a Runnable already (W3).
    */
-  private _scheduleCallbacks(): void {
+  private scheduleCallbacks(): void {
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     if (typeof callbacks === 'object' && !Array.isArray(callbacks)) {

@@ -193,7 +193,7 @@ test('removeDoneCallback() removes every registration and returns the count', ()
 
 test('callbacks scheduled at completion keep the place call_soon would give them', () => {
   // asyncio queues each callback with call_soon when the future completes; yieldio queues
-  // the future once and runs them from there (futures.ts _scheduleCallbacks). The order
+  // the future once and runs them from there (futures.ts scheduleCallbacks). The order
   // against handles scheduled before and after must be the same.
   const loop = manualLoop();
   const fut = new Future<number>(loop);
