@@ -31,7 +31,7 @@
  */
 import { LookupError, RuntimeError, ValueError } from './exceptions.ts';
 
-/** One context's mapping. Never modified once made. @internal */
+/** One context's mapping. Never modified once made. */
 export type ContextMapping = ReadonlyMap<ContextVar<any>, unknown>;
 
 /** The mapping with no variable set. @internal */

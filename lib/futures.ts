@@ -80,9 +80,9 @@ export type DoneCallback<T> = (fut: Future<T>) => void;
 /**
  * Something the loop can run from its ready queue without a Handle: a Task whose next
  * step is due (see loop.ts). Futures accept one in place of a done-callback.
- * @internal
  */
 export interface Runnable {
+  /** @internal */
   _run(): void;
 }
 

@@ -11,9 +11,9 @@
  * earliest entry. push and pop are O(log n); peek is O(1).
  */
 export interface HeapEntry {
-  /** Deadline in loop time (seconds). */
+  /** Deadline in loop time (seconds). @internal */
   readonly _when: number;
-  /** Scheduling order, the tie-breaker for equal deadlines. */
+  /** Scheduling order, the tie-breaker for equal deadlines. @internal */
   readonly _seq: number;
 }
 

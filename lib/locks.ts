@@ -28,7 +28,7 @@ import { BrokenBarrierError, CancelledError, RuntimeError, ValueError } from './
 /**
  * A primitive belongs to the loop of the first task that waits on it; using it from
  * another loop is an error, since that loop could never run the futures it parks.
- * asyncio: `mixins._LoopBoundMixin`. @internal
+ * asyncio: `mixins._LoopBoundMixin`.
  */
 export class _LoopBound {
   #loop: EventLoop | null = null;

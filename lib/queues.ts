@@ -316,10 +316,12 @@ export class PriorityQueue<T> extends Queue<T> {
     this.#compare = options.compare ?? pythonCompare;
   }
 
+  /** @internal */
   protected override _put(item: T): void {
     heapPush(this.#heap, item, this.#compare);
   }
 
+  /** @internal */
   protected override _get(): T {
     return heapPop(this.#heap, this.#compare);
   }
@@ -341,10 +343,12 @@ export class PriorityQueue<T> extends Queue<T> {
 export class LifoQueue<T> extends Queue<T> {
   readonly #stack: T[] = [];
 
+  /** @internal */
   protected override _put(item: T): void {
     this.#stack.push(item);
   }
 
+  /** @internal */
   protected override _get(): T {
     return this.#stack.pop() as T;
   }

@@ -24,7 +24,9 @@
  * future nobody references is exactly what the deadlock report must be able to name.
  */
 export interface Linked<T> {
+  /** @internal */
   _prevTask: T | null;
+  /** @internal */
   _nextTask: T | null;
 }
 

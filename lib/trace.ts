@@ -17,7 +17,7 @@ import type { Future } from './futures.ts';
 import type { EventLoop } from './loop.ts';
 import { describeNode } from './callgraph.ts';
 
-/** What the loop and the pool tell a tracer. @internal */
+/** What the loop and the pool tell a tracer. */
 export interface Tracer {
   taskCreated(task: Task<unknown>): void;
   stepStarted(task: Task<unknown>, wokenBy: Future<unknown> | null): void;

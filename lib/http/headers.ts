@@ -52,6 +52,7 @@ export class Headers implements Iterable<[string, string]> {
   /**
    * Package-internal: adopt arrays the reader already built (no copy, no
    * re-lowercasing). The arrays must satisfy the class invariant.
+   * @internal
    */
   static _fromParsed(names: string[], lower: string[], values: string[]): Headers {
     const h = new Headers();
@@ -131,17 +132,17 @@ export class Headers implements Iterable<[string, string]> {
     for (let i = 0; i < this.#names.length; i++) yield [this.#names[i]!, this.#values[i]!];
   }
 
-  /** Package-internal: field `i`'s name as given (the writer walks fields without iterators). */
+  /** Package-internal: field `i`'s name as given (the writer walks fields without iterators). @internal */
   _nameAt(i: number): string {
     return this.#names[i]!;
   }
 
-  /** Package-internal: field `i`'s lower-cased name. */
+  /** Package-internal: field `i`'s lower-cased name. @internal */
   _lowerAt(i: number): string {
     return this.#lower[i]!;
   }
 
-  /** Package-internal: field `i`'s value. */
+  /** Package-internal: field `i`'s value. @internal */
   _valueAt(i: number): string {
     return this.#values[i]!;
   }

@@ -291,7 +291,7 @@ export class HTTP11Connection {
     return true;
   }
 
-  /** ACTIVE → IDLE (pool-internal): keep-alive until `now + keepaliveExpiry`. */
+  /** ACTIVE → IDLE (pool-internal): keep-alive until `now + keepaliveExpiry`. @internal */
   _markIdle(now: number, keepaliveExpiry: number): void {
     this.#expectState('ACTIVE', '_markIdle');
     this.#state = 'IDLE';
@@ -308,6 +308,7 @@ export class HTTP11Connection {
    * `now`, and the server has neither closed it nor sent anything while it was idle
    * (a byte there is either a close notice or garbage — either way the framing of
    * the next response could not be trusted). Otherwise it is closed and false returned.
+   * @internal
    */
   _reuse(now: number): boolean {
     this.#expectState('IDLE', '_reuse');

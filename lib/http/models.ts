@@ -151,7 +151,7 @@ function hasScheme(url: string): boolean {
 }
 
 /**
- * @internal A request URL joined by the client from strings it has checked (see "The
+ * A request URL joined by the client from strings it has checked (see "The
  * fast path" above): `origin` is `scheme://host[:port]` of an already-parsed base
  * URL, `target` a path (and query) that `new URL(origin + target)` keeps unchanged.
  */
