@@ -52,7 +52,7 @@
  * read until EOF), they are simply ignored.
  */
 import { LocalProtocolError, RemoteProtocolError } from './errors.ts';
-import type { ConnectionClosed, Data, EndOfMessage, InformationalResponse, ReceivedEvent, Response } from './events.ts';
+import type { ConnectionClosed, Data, EndOfMessage, InformationalResponse, ReceivedEvent, ResponseEvent } from './events.ts';
 import { NEED_DATA, PAUSED } from './events.ts';
 import { hasToken, type HeadersInit } from './headers.ts';
 import {
@@ -256,7 +256,7 @@ export class ClientConnection {
     }
   }
 
-  #readHead(): InformationalResponse | Response | typeof NEED_DATA {
+  #readHead(): InformationalResponse | ResponseEvent | typeof NEED_DATA {
     const head = readResponseHead(this.#buf, this.#maxHeaderSize);
     if (head === null) {
       if (this.#eof) throw this.#eofBeforeHead();
@@ -322,7 +322,7 @@ export class ClientConnection {
  * current response; otherwise, The connection will close after the current
  * response."
  */
-function responseKeepsAlive(response: Response): boolean {
+function responseKeepsAlive(response: ResponseEvent): boolean {
   if (hasToken(response.headers, 'connection', 'close')) return false;
   return response.httpVersion === '1.1' || hasToken(response.headers, 'connection', 'keep-alive');
 }

@@ -16,8 +16,11 @@ import type { Headers } from './headers.ts';
 /** The minor versions we speak; anything newer in 1.x is read as 1.1 (RFC 9110 §2.5). */
 export type HTTPVersion = '1.0' | '1.1';
 
-/** A request head, as the client sends it. */
-export interface Request {
+/**
+ * A request head, as the client sends it. h11's `Request` event; named `RequestEvent` here
+ * (its `type` tag stays `'Request'`) so as not to share a name with models.ts's Request.
+ */
+export interface RequestEvent {
   readonly type: 'Request';
   readonly method: string;
   readonly target: string;
@@ -25,8 +28,11 @@ export interface Request {
   readonly httpVersion: HTTPVersion;
 }
 
-/** A final (non-1xx) response head. Its body, if any, follows as Data events. */
-export interface Response {
+/**
+ * A final (non-1xx) response head. Its body, if any, follows as Data events. h11's
+ * `Response` event (`type: 'Response'`), apart from models.ts's Response.
+ */
+export interface ResponseEvent {
   readonly type: 'Response';
   readonly statusCode: number;
   readonly reasonPhrase: string;
@@ -89,7 +95,7 @@ export const PAUSED: Paused = Object.freeze({ type: 'PAUSED' });
 /** Everything `ClientConnection.nextEvent()` can return. */
 export type ReceivedEvent =
   | InformationalResponse
-  | Response
+  | ResponseEvent
   | Data
   | EndOfMessage
   | ConnectionClosed

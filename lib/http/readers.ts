@@ -30,7 +30,7 @@ import {
   trimOWS,
 } from './abnf.ts';
 import { RemoteProtocolError } from './errors.ts';
-import type { Data, EndOfMessage, HTTPVersion, InformationalResponse, Response } from './events.ts';
+import type { Data, EndOfMessage, HTTPVersion, InformationalResponse, ResponseEvent } from './events.ts';
 import { Headers, commaTokens, contentLength } from './headers.ts';
 import type { ReceiveBuffer } from './receivebuffer.ts';
 
@@ -56,7 +56,7 @@ const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f]; // "HTTP/"
  * its header section is stopped at the limit, with at most one socket chunk
  * beyond it in memory.
  */
-export function readResponseHead(buf: ReceiveBuffer, maxHeaderSize: number): InformationalResponse | Response | null {
+export function readResponseHead(buf: ReceiveBuffer, maxHeaderSize: number): InformationalResponse | ResponseEvent | null {
   checkStartsLikeAResponse(buf);
   const end = buf.findBlankLine();
   if (end === -1) {
@@ -87,7 +87,7 @@ function checkStartsLikeAResponse(buf: ReceiveBuffer): void {
 }
 
 /** A decoded head: its status line, its field lines, the blank line. */
-function parseHead(text: string): InformationalResponse | Response {
+function parseHead(text: string): InformationalResponse | ResponseEvent {
   const lf = text.indexOf('\n');
   const lineEnd = lf > 0 && text.charCodeAt(lf - 1) === CR ? lf - 1 : lf;
   const { httpVersion, statusCode, reasonPhrase } = parseStatusLine(text.slice(0, lineEnd));
@@ -229,7 +229,7 @@ export type Framing =
  *         body length, so the message body length is determined by the
  *         number of octets received prior to the server closing the connection."
  */
-export function responseFraming(requestMethod: string, response: Response): Framing {
+export function responseFraming(requestMethod: string, response: ResponseEvent): Framing {
   const { statusCode, headers } = response;
   // Step 1
   if (requestMethod === 'HEAD' || statusCode < 200 || statusCode === 204 || statusCode === 304) {

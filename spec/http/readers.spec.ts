@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RemoteProtocolError } from '../../lib/http/errors.ts';
-import type { Data, EndOfMessage, InformationalResponse, Response } from '../../lib/http/events.ts';
+import type { Data, EndOfMessage, InformationalResponse, ResponseEvent } from '../../lib/http/events.ts';
 import { Headers } from '../../lib/http/headers.ts';
 import {
   ChunkedReader,
@@ -20,7 +20,7 @@ import { bytes, drive, feedings, latin1, type Feeding } from '../_support/bytes.
 
 // --- helpers ---------------------------------------------------------------
 
-type Head = InformationalResponse | Response;
+type Head = InformationalResponse | ResponseEvent;
 
 /** Read one head from `message` in every feeding; all must agree and leave the trailing data. */
 function head(message: string, maxHeaderSize = DEFAULT_MAX_HEADER_SIZE): Head {
@@ -102,7 +102,7 @@ function bodyFails(make: () => BodyReader, message: string, pattern: RegExp, eof
   }
 }
 
-function response(statusCode: number, fields: Array<[string, string]>, httpVersion: '1.0' | '1.1' = '1.1'): Response {
+function response(statusCode: number, fields: Array<[string, string]>, httpVersion: '1.0' | '1.1' = '1.1'): ResponseEvent {
   return { type: 'Response', statusCode, reasonPhrase: '', httpVersion, headers: new Headers(fields) };
 }
 
@@ -241,7 +241,7 @@ test('an endless header section fails at the limit, with bounded memory', () => 
 
 // --- framing (RFC 9112 §6.3) -------------------------------------------------
 
-function framing(method: string, r: Response): Framing {
+function framing(method: string, r: ResponseEvent): Framing {
   return responseFraming(method, r);
 }
 
