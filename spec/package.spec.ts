@@ -14,10 +14,10 @@
  *   docs/rosetta.md that `docs.spec.ts` does not already run, each against the
  *   published types, with what the page leaves to the reader declared in a hidden
  *   `<!-- ts-prelude: … -->` comment above the block (README's first example is also
- *   run). docs/http-sans-io.md's block shows lib/http/connection.ts, which is not public. The same
- *   consumer is type-checked with TypeScript 5.0, the declared minimum
- *   (`peerDependencies`), when npm's cache holds it (`npm install --offline`; the
- *   spec says so when it does not).
+ *   run). docs/http-sans-io.md's block shows lib/http/connection.ts, which is not public.
+ *   The declared minimum, TypeScript 5.0 (`peerDependencies`), is not checked here: it
+ *   would need a second TypeScript from the registry during the test (docs/decisions.md
+ *   gives the versions checked by hand).
  *
  * Everything happens in a temporary directory on a copy of the sources, so the
  * repository's own dist/ is never touched; only loopback sockets are used.
@@ -32,8 +32,6 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TSC = join(ROOT, 'node_modules', '.bin', 'tsc');
-/** The declared minimum (package.json peerDependencies), checked when npm's cache has it. */
-const MIN_TS = '5.0.4';
 
 interface Outcome {
   code: number;
@@ -301,7 +299,7 @@ async function packAndInstall(): Promise<Setup> {
  * Started by the first test, not when the file loads (uvu loads every spec first),
  * so the packing does not compete with the other specs for the CPU.
  */
-let started: { setup: Promise<Setup>; esm: Promise<Outcome>; tsc: Promise<Outcome>; minTs: Promise<Outcome | null> } | null = null;
+let started: { setup: Promise<Setup>; esm: Promise<Outcome>; tsc: Promise<Outcome> } | null = null;
 
 function start(): NonNullable<typeof started> {
   if (started !== null) return started;
@@ -309,24 +307,16 @@ function start(): NonNullable<typeof started> {
   // The three checks run side by side once the package is installed.
   const esm = setup.then((s) => exec(process.execPath, ['--enable-source-maps', 'esm.mjs'], s.app, 20_000));
   const tsc = setup.then((s) => exec(TSC, ['-p', '.'], s.app));
-  const minTs = setup.then(async (s) => {
-    const dir = join(s.work, `ts-${MIN_TS}`);
-    mkdirSync(dir);
-    writeFileSync(join(dir, 'package.json'), '{}');
-    const installed = await exec('npm', ['install', '--offline', '--no-save', '--no-audit', '--no-fund', `typescript@${MIN_TS}`], dir);
-    if (installed.code !== 0) return null;
-    return exec(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.', '--noEmit'], s.app);
-  });
   // Settled whatever happens, so a failure fails the tests instead of the process.
-  for (const p of [setup, esm, tsc, minTs]) p.catch(() => {});
-  started = { setup, esm, tsc, minTs };
+  for (const p of [setup, esm, tsc]) p.catch(() => {});
+  started = { setup, esm, tsc };
   return started;
 }
 
 test.after(async () => {
   if (started === null) return;
   // Wait for every child, then remove the directory they worked in.
-  await Promise.allSettled([started.esm, started.tsc, started.minTs]);
+  await Promise.allSettled([started.esm, started.tsc]);
   const s = await started.setup.catch(() => null);
   if (s !== null) rmSync(s.work, { recursive: true, force: true });
 });
@@ -395,15 +385,6 @@ test('README\'s first example, compiled against the package, runs and prints wha
   const out = await exec(process.execPath, [join('out', first.file.replace(/\.ts$/, '.js'))], app, 20_000);
   ok(out, first.label);
   assert.is(out.stdout, 'A 1\nB 1\nA 2\nB 2\nA 3\nB 3\nA done B done\n');
-});
-
-test(`the declared minimum, TypeScript ${MIN_TS}, type-checks the same consumer (when npm's cache has it)`, async () => {
-  const out = await start().minTs;
-  if (out === null) {
-    console.log(`  (package.spec: typescript@${MIN_TS} is not in npm's cache, so the minimum was not checked; \`npm cache add typescript@${MIN_TS}\` enables it)`);
-    return;
-  }
-  ok(out, `tsc ${MIN_TS}`);
 });
 
 test.run();
