@@ -14,6 +14,10 @@
  *   section) is copied from one of those files or from examples/fetch-urls.ts, so
  *   the code shown is code that runs; its links to other pages and their sections
  *   resolve.
+ * - docs/testing.md, the same way: every `docs/examples/testing/*.ts` (but harness.ts,
+ *   the stand-in test runner they import) runs, is linked from the page, and is where
+ *   the page's ```ts blocks come from (or spec/_support/virtual.ts, for the helpers it
+ *   shows); its links resolve.
  * - examples/fetch-urls.ts does what it says, in this process against the loopback
  *   echo server and as a command in a child process.
  */
@@ -34,6 +38,7 @@ import { startEchoServer } from '../examples/echo-server.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const EXAMPLES_DIR = join(ROOT, 'docs', 'examples');
 const NODE_EXAMPLES_DIR = join(EXAMPLES_DIR, 'node');
+const TESTING_EXAMPLES_DIR = join(EXAMPLES_DIR, 'testing');
 const TIMEOUT_MS = 10_000;
 const PARALLEL = Math.max(2, Math.min(6, availableParallelism()));
 
@@ -101,9 +106,11 @@ export function expectedOutput(source: string, file = 'example'): string {
 
 const examples = readdirSync(EXAMPLES_DIR).filter((f) => /^\d\d-[\w-]+\.ts$/.test(f)).sort();
 const nodeExamples = readdirSync(NODE_EXAMPLES_DIR).filter((f) => f.endsWith('.ts')).sort();
+const testingExamples = readdirSync(TESTING_EXAMPLES_DIR).filter((f) => f.endsWith('.ts') && f !== 'harness.ts').sort();
 // Start every child now; each test below awaits its own.
 const outcomes = new Map(examples.map((f) => [f, runFile(join(EXAMPLES_DIR, f))]));
 const nodeOutcomes = new Map(nodeExamples.map((f) => [f, runFile(join(NODE_EXAMPLES_DIR, f))]));
+const testingOutcomes = new Map(testingExamples.map((f) => [f, runFile(join(TESTING_EXAMPLES_DIR, f))]));
 const diagramsCheck = runFile(join(ROOT, 'scripts', 'diagrams.ts'), ['--check']);
 const fetchUrlsDemo = runFile(join(ROOT, 'examples', 'fetch-urls.ts'));
 
@@ -137,6 +144,12 @@ for (const file of examples) {
 for (const file of nodeExamples) {
   test(`docs/examples/node/${file} exits 0 and prints its // expect: block`, async () => {
     await checkExample(join(NODE_EXAMPLES_DIR, file), nodeOutcomes.get(file) as Promise<Outcome>);
+  });
+}
+
+for (const file of testingExamples) {
+  test(`docs/examples/testing/${file} exits 0 and prints its // expect: block`, async () => {
+    await checkExample(join(TESTING_EXAMPLES_DIR, file), testingOutcomes.get(file) as Promise<Outcome>);
   });
 }
 
@@ -293,12 +306,13 @@ test('the ts block of README\'s Node section is copied from an example that runs
   assert.ok(excerptSources.some((src) => isExcerpt(blocks[0] as string, src)), blocks[0]);
 });
 
-test('docs/node.md: every relative link names a file that exists, and every #section a heading in it', () => {
+/** The relative links of a page in docs/ whose file or #section does not exist. */
+function brokenLinks(page: string, name: string): string[] {
   const broken: string[] = [];
-  for (const [, target] of nodePage.matchAll(/\]\(([^)\s]+)\)/g)) {
+  for (const [, target] of page.matchAll(/\]\(([^)\s]+)\)/g)) {
     if (/^[a-z]+:/.test(target as string)) continue; // http:, https:
     const [file, anchor] = (target as string).split('#') as [string, string | undefined];
-    const path = file === '' ? join(ROOT, 'docs', 'node.md') : join(ROOT, 'docs', file);
+    const path = file === '' ? join(ROOT, 'docs', name) : join(ROOT, 'docs', file);
     if (!existsSync(path)) {
       broken.push(`${target} (no such file)`);
       continue;
@@ -307,7 +321,36 @@ test('docs/node.md: every relative link names a file that exists, and every #sec
     const slugs = [...readFileSync(path, 'utf8').matchAll(/^#{1,6} (.*)$/gm)].map((m) => headingSlug(m[1] as string));
     if (!slugs.includes(anchor)) broken.push(`${target} (no such heading)`);
   }
-  assert.equal(broken, []);
+  return broken;
+}
+
+test('docs/node.md: every relative link names a file that exists, and every #section a heading in it', () => {
+  assert.equal(brokenLinks(nodePage, 'node.md'), []);
+});
+
+// ---- docs/testing.md: its examples, its code blocks, its links ----
+
+const testingPage = readFileSync(join(ROOT, 'docs', 'testing.md'), 'utf8');
+
+test('docs/testing.md links every docs/examples/testing file, and every example it links exists', () => {
+  const linked = new Set([...testingPage.matchAll(/\]\(examples\/testing\/([\w-]+\.ts)\)/g)].map((m) => m[1] as string));
+  assert.equal(testingExamples.filter((f) => !linked.has(f)), [], 'examples testing.md does not link');
+  assert.equal([...linked].filter((f) => !testingExamples.includes(f) && f !== 'harness.ts'), [], 'linked examples that do not exist');
+});
+
+test('every ts block of docs/testing.md is copied from an example that runs, or from the spec helpers it shows', () => {
+  const sources = [
+    ...readdirSync(TESTING_EXAMPLES_DIR).map((f) => join(TESTING_EXAMPLES_DIR, f)),
+    join(ROOT, 'spec', '_support', 'virtual.ts'),
+  ].map((path) => readFileSync(path, 'utf8'));
+  const blocks = tsBlocks(testingPage);
+  assert.ok(blocks.length >= 10, `only ${blocks.length} blocks found`);
+  const orphans = blocks.filter((b) => !sources.some((src) => isExcerpt(b, src)));
+  assert.equal(orphans, [], 'blocks found in no docs/examples/testing file nor spec/_support/virtual.ts');
+});
+
+test('docs/testing.md: every relative link names a file that exists, and every #section a heading in it', () => {
+  assert.equal(brokenLinks(testingPage, 'testing.md'), []);
 });
 
 // ---- examples/fetch-urls.ts ----
